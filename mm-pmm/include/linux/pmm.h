@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PMM: Physical Memory Management.
+ *
+ * Reference-counted, physically contiguous blocks for devices, allocated
+ * from one boot-time reserve shared by all of them (the pmm= parameter) and
+ * split into named memory types. See Documentation/mm/pmm.rst.
+ */
+#ifndef _LINUX_PMM_H
+#define _LINUX_PMM_H
+
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/types.h>
+
+struct page;
+struct pmm_block;
+struct pmm_type;
+
+/* Longest memory type name, without the terminating NUL. */
+#define PMM_TYPE_NAME_MAX	15
+/* Most memory types the pmm= parameter may declare. */
+#define PMM_MAX_TYPES		32
+
+/* Zero the block before returning it. */
+#define PMM_ALLOC_ZERO		BIT(0)
+#define PMM_ALLOC_VALID_FLAGS	(PMM_ALLOC_ZERO)
+
+#ifdef CONFIG_PMM
+
+struct pmm_block *pmm_alloc(u32 type_mask, size_t size, size_t align,
+			    unsigned int flags);
+struct pmm_block *pmm_block_get(struct pmm_block *block);
+void pmm_block_put(struct pmm_block *block);
+
+size_t pmm_block_size(const struct pmm_block *block);
+struct pmm_type *pmm_block_type(const struct pmm_block *block);
+struct page *pmm_block_page(const struct pmm_block *block);
+phys_addr_t pmm_block_phys(const struct pmm_block *block);
+
+unsigned int pmm_nr_types(void);
+struct pmm_type *pmm_type_by_id(unsigned int id);
+struct pmm_type *pmm_type_by_name(const char *name);
+unsigned int pmm_type_id(const struct pmm_type *type);
+const char *pmm_type_name(const struct pmm_type *type);
+
+#else /* !CONFIG_PMM */
+
+static inline struct pmm_block *pmm_alloc(u32 type_mask, size_t size,
+					  size_t align, unsigned int flags)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline unsigned int pmm_nr_types(void)
+{
+	return 0;
+}
+
+static inline struct pmm_type *pmm_type_by_id(unsigned int id)
+{
+	return ERR_PTR(-ENOENT);
+}
+
+static inline struct pmm_type *pmm_type_by_name(const char *name)
+{
+	return ERR_PTR(-ENOENT);
+}
+
+#endif /* CONFIG_PMM */
+
+#endif /* _LINUX_PMM_H */

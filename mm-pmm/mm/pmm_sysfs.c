@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PMM statistics in /sys/kernel/mm/pmm/<type>/.
+ *
+ * See Documentation/ABI/testing/sysfs-kernel-mm-pmm.
+ */
+
+#define pr_fmt(fmt) "pmm: " fmt
+
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "pmm.h"
+
+struct pmm_kobject {
+	struct kobject kobj;
+	struct pmm_type *type;
+};
+
+static struct pmm_type *pmm_type_of(struct kobject *kobj)
+{
+	return container_of(kobj, struct pmm_kobject, kobj)->type;
+}
+
+static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", pmm_type_of(kobj)->id);
+}
+
+static struct kobj_attribute id_attr = __ATTR_RO(id);
+
+/* One read-only file per statistic, each from a consistent snapshot. */
+#define PMM_STAT_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct pmm_type_stats s;					\
+									\
+	pmm_type_stats(pmm_type_of(kobj), &s);				\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
+
+PMM_STAT_ATTR(total_bytes, (u64)s.total_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(free_bytes, (u64)s.free_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(used_bytes, (u64)(s.total_pages - s.free_pages) << PAGE_SHIFT);
+PMM_STAT_ATTR(largest_free_bytes, (u64)s.largest_free_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(nr_blocks, s.nr_blocks);
+PMM_STAT_ATTR(nr_free_extents, s.nr_free_extents);
+PMM_STAT_ATTR(alloc_success, s.alloc_success);
+PMM_STAT_ATTR(alloc_fail, s.alloc_fail);
+PMM_STAT_ATTR(free_success, s.free_success);
+
+static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pmm_type_policy_name(pmm_type_of(kobj)));
+}
+
+static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	const struct pmm_policy *policy = pmm_policy_by_name(buf);
+
+	if (!policy)
+		return -EINVAL;
+	pmm_type_set_policy(pmm_type_of(kobj), policy);
+	return count;
+}
+
+static struct kobj_attribute policy_attr = __ATTR_RW_MODE(policy, 0644);
+
+/* Physical addresses: for root only. */
+static ssize_t regions_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct pmm_type *type = pmm_type_of(kobj);
+	int len = 0;
+	unsigned int i;
+
+	for (i = 0; i < type->nr_regions; i++) {
+		phys_addr_t end = type->regions[i].base +
+				  type->regions[i].size - 1;
+
+		len += sysfs_emit_at(buf, len, "%pa-%pa\n",
+				     &type->regions[i].base, &end);
+	}
+	return len;
+}
+
+static struct kobj_attribute regions_attr = __ATTR_RO_MODE(regions, 0400);
+
+static struct attribute *pmm_type_attrs[] = {
+	&id_attr.attr,
+	&total_bytes_attr.attr,
+	&free_bytes_attr.attr,
+	&used_bytes_attr.attr,
+	&largest_free_bytes_attr.attr,
+	&nr_blocks_attr.attr,
+	&nr_free_extents_attr.attr,
+	&alloc_success_attr.attr,
+	&alloc_fail_attr.attr,
+	&free_success_attr.attr,
+	&policy_attr.attr,
+	&regions_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pmm_type);
+
+static void pmm_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct pmm_kobject, kobj));
+}
+
+static const struct kobj_type pmm_ktype = {
+	.release = pmm_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = pmm_type_groups,
+};
+
+static int __init pmm_sysfs_init(void)
+{
+	struct pmm_kobject *pkobj;
+	struct kobject *root;
+	unsigned int i;
+	int err;
+
+	root = kobject_create_and_add("pmm", mm_kobj);
+	if (!root)
+		return -ENOMEM;
+
+	/* Types are never removed, so neither are their directories. */
+	for (i = 0; i < pmm_types_count; i++) {
+		pkobj = kzalloc(sizeof(*pkobj), GFP_KERNEL);
+		if (!pkobj)
+			return -ENOMEM;
+		pkobj->type = &pmm_types[i];
+		err = kobject_init_and_add(&pkobj->kobj, &pmm_ktype, root, "%s",
+					   pmm_types[i].name);
+		if (err) {
+			pr_err("%s: no statistics in sysfs: %d\n",
+			       pmm_types[i].name, err);
+			kobject_put(&pkobj->kobj);
+			return err;
+		}
+	}
+	return 0;
+}
+subsys_initcall(pmm_sysfs_init);

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs in the guest for scripts/pmm run: shows what PMM did at boot.
+echo "== kernel command line"
+cat /proc/cmdline
+echo
+echo "== PMM boot messages (dmesg)"
+dmesg | grep -iE '(^|[^a-z])pmm' | grep -vE 'Command line:|command line:|Linux version' || echo "(none: this kernel has no PMM messages)"
+echo
+echo "== statistics under /sys/kernel/mm/pmm/"
+root=/sys/kernel/mm/pmm
+if [ -d "$root" ]; then
+	for f in "$root"/*; do
+		[ -f "$f" ] && printf '%-24s %s\n' "${f##*/}" "$(tr '\n' ' ' <"$f" 2>/dev/null)"
+	done
+	dirs=()
+	for d in "$root"/*/; do [ -d "$d" ] && dirs+=("$d"); done
+	if [ ${#dirs[@]} -gt 0 ]; then
+		cols=()
+		for f in "${dirs[0]}"*; do [ -f "$f" ] && cols+=("${f##*/}"); done
+		{
+			printf 'type'; printf ' %s' "${cols[@]}"; echo
+			for d in "${dirs[@]}"; do
+				d=${d%/}
+				printf '%s' "${d##*/}"
+				for c in "${cols[@]}"; do printf ' %s' "$(tr -d '\n ' <"$d/$c" 2>/dev/null || echo -)"; done
+				echo
+			done
+		} | { command -v column >/dev/null && column -t || cat; }
+	fi
+else
+	echo "(absent: this kernel has no PMM sysfs interface yet)"
+fi
+echo
+echo "== /dev/pmm"
+if [ -e /dev/pmm ]; then
+	ls -l /dev/pmm
+	demo=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_demo -type f -perm -u+x 2>/dev/null | head -1)
+	if [ -n "$demo" ]; then "$demo"; else echo "(no pmm_demo binary in build/userspace-cxx)"; fi
+else
+	echo "(absent: this kernel has no /dev/pmm yet)"
+fi
+echo
+echo "== kselftests"
+ks="$PMM_ROOT/build/kselftest/default"
+if [ -x "$ks/run_kselftest.sh" ]; then
+	out=$(cd "$ks" && ./run_kselftest.sh 2>&1)
+	printf '%s\n' "$out" | grep -E '^(ok|not ok) |# Totals' || true
+	printf 'kselftest summary: %s ok, %s not ok\n' \
+		"$(printf '%s\n' "$out" | grep -cE '^ok ')" "$(printf '%s\n' "$out" | grep -cE '^not ok ')"
+else
+	echo "(no kselftests: tools/testing/selftests/pmm does not exist yet)"
+fi

@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# scripts/pmm test: every stage a reviewer runs, with a summary per stage
+# and a last line "N passed, N failed, N skipped".
+
+PMM_TEST_CMDLINE="pmm=general:64M,fast:8M"
+CMDLINE_CASES="$PMM_ROOT/scripts/tests/cmdline-cases.txt"
+
+T_PASS=0 T_FAIL=0 T_SKIP=0
+T_SUMMARY=()
+# Set by each stage function: its counts and a one-line note.
+S_PASS=0 S_FAIL=0 S_SKIP=0 S_NOTE=''
+
+sres() { S_PASS=$((S_PASS + $1)) S_FAIL=$((S_FAIL + $2)) S_SKIP=$((S_SKIP + $3)); [[ -n ${4:-} ]] && S_NOTE=$4; return 0; }
+
+# stage NAME FUNCTION ARGS...: run a stage, print and record its summary.
+stage() {
+	local name=$1 t0 rc=0 line
+	shift
+	S_PASS=0 S_FAIL=0 S_SKIP=0 S_NOTE=''
+	note "=== $name"
+	t0=$(now)
+	"$@" || rc=$?
+	((rc != 0 && S_FAIL == 0)) && S_FAIL=1
+	T_PASS=$((T_PASS + S_PASS)) T_FAIL=$((T_FAIL + S_FAIL)) T_SKIP=$((T_SKIP + S_SKIP))
+	line=$(printf '%-22s %3d passed, %3d failed, %3d skipped  %7s  %s' "$name" "$S_PASS" "$S_FAIL" "$S_SKIP" "$(fmt_secs $(($(now) - t0)))" "$S_NOTE")
+	T_SUMMARY+=("$line")
+	note "--- $line"
+	((S_FAIL == 0))
+}
+
+skip_stage() { sres 0 0 1 "$1"; info "  skipped: $1"; }
+
+# In background jobs: set -e applies inside and a die() ends only the stage.
+st_setup() { cmd_setup & wait $! && sres 1 0 0; }
+st_tree() { cmd_tree & wait $! && sres 1 0 0; }
+st_check() {
+	GATE_PASS=0 GATE_FAIL=0 GATE_SKIP=0 GATE_FAILED=()
+	local rc=0
+	run_gates 0 || rc=$?
+	sres "$GATE_PASS" "$GATE_FAIL" "$GATE_SKIP" "${GATE_FAILED[*]:+failed: ${GATE_FAILED[*]}}"
+	return "$rc"
+}
+
+# ctest's summary -> counts.
+count_ctest() {
+	local log=$1 total failed skipped
+	total=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p' "$log" | tail -1)
+	failed=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$log" | tail -1)
+	skipped=$(grep -cE '\(Skipped\)|\(Not Run\)|\(Disabled\)' "$log" || true)
+	[[ -n $total ]] || return 1
+	sres $((total - failed - skipped)) "$failed" "$skipped"
+}
+
+st_cxx() {
+	local src="$PMM_ROOT/userspace-cxx" b="$BUILD/userspace-cxx" log="$LOGS/userspace-cxx-$(ts).log"
+	if [[ ! -f $src/CMakeLists.txt ]]; then
+		skip_stage "userspace-cxx/CMakeLists.txt does not exist yet"
+		return 0
+	fi
+	info "  cmake + ctest in ${b#"$PMM_ROOT"/} (log: ${log#"$PMM_ROOT"/})"
+	if ! { cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Debug && cmake --build "$b" -j"$JOBS"; } >"$log" 2>&1; then
+		tail -20 "$log"
+		sres 0 1 0 "userspace-cxx does not build"
+		return 1
+	fi
+	ctest --test-dir "$b" --output-on-failure >>"$log" 2>&1 || true
+	grep -E 'tests passed|\*\*\*Failed|Skipped' "$log" | sed 's/^/  /' || true
+	count_ctest "$log" || { sres 0 1 0 "no ctest summary"; return 1; }
+}
+
+st_build() { build_kernel "$TREE" "$OUTROOT/$1" "$1" && sres 1 0 0; }
+
+# Build tools/testing/selftests/pmm against the tree's exported headers and
+# install it with run_kselftest.sh into build/kselftest/<flavour>.
+kselftest_build() {
+	local flavour=$1 out="$OUTROOT/$1" dest="$BUILD/kselftest/$1" log="$LOGS/kselftest-build-$1-$(ts).log"
+	rm -rf "$dest"
+	[[ -d $TREE/tools/testing/selftests/pmm ]] || return 2
+	{
+		kmake "$TREE" "$out" headers &&
+			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS=pmm \
+				KHDR_INCLUDES="-isystem $out/usr/include" INSTALL_PATH="$dest" install
+	} >"$log" 2>&1 || { tail -20 "$log"; err "kselftest build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
+}
+
+st_kselftest_build() {
+	local rc=0
+	kselftest_build "$1" || rc=$?
+	case $rc in
+	0) sres 1 0 0 "build/kselftest/$1" ;;
+	2) skip_stage "tools/testing/selftests/pmm does not exist yet" ;;
+	*) sres 0 1 0 "does not build"; return 1 ;;
+	esac
+}
+
+BOOT_DIR='' BOOT_CONSOLE=''
+st_boot() {
+	local flavour=$1 timeout=300 rc=0
+	[[ $flavour == debug ]] && timeout=900
+	info "  booting $flavour with $PMM_TEST_CMDLINE (timeout ${timeout} s)"
+	vm_run "$flavour" "$PMM_TEST_CMDLINE" "$timeout" 1G 0 bash "$PMM_ROOT/scripts/guest/test-suite.sh" \
+		> >(sed -u 's/^/  | /') || true
+	BOOT_DIR=$VM_DIR BOOT_CONSOLE=$VM_CONSOLE
+	[[ -n $VM_REASON ]] && info "  $VM_REASON"
+	info "  console: ${BOOT_CONSOLE#"$PMM_ROOT"/}"
+	if [[ -s $BOOT_DIR/status ]]; then
+		sres 1 0 0 "guest ran the tests"
+	elif grep -qaE "$SPLAT_FATAL" "$BOOT_CONSOLE"; then
+		info "  $(grep -aE -m1 "$SPLAT_FATAL" "$BOOT_CONSOLE")"
+		sres 0 1 0 "guest kernel crashed"; rc=1
+	else
+		sres 0 1 0 "guest timed out or did not finish"; rc=1
+	fi
+	return "$rc"
+}
+
+st_kunit() {
+	local out n
+	[[ -n $BOOT_CONSOLE && -r $BOOT_CONSOLE ]] || { skip_stage "no boot"; return 0; }
+	out=$(python3 "$TREE/tools/testing/kunit/kunit.py" parse "$BOOT_CONSOLE" 2>&1 || true)
+	printf '%s\n' "$out" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]|Testing complete|ERROR' | sed 's/^/  /' | tail -40
+	if ! grep -q 'Testing complete' <<<"$out"; then
+		skip_stage "no KUnit results in the console (no KUnit tests built in yet)"
+		return 0
+	fi
+	local p f s c
+	p=$(grep -oE 'passed: [0-9]+' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
+	f=$(grep -oE 'failed: [0-9]+' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
+	s=$(grep -oE 'skipped: [0-9]+' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
+	c=$(grep -oE '(crashed|errors): [0-9]+' <<<"$out" | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)
+	n=$(grep -oE 'Ran [0-9]+ tests' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
+	((n > 0)) || { skip_stage "KUnit ran 0 tests"; return 0; }
+	sres "$p" $((f + ${c:-0})) "$s"
+	((f + ${c:-0} == 0))
+}
+
+st_kselftest() {
+	local tap="$BOOT_DIR/kselftest.tap"
+	if [[ ! -d $BUILD/kselftest/$1 ]]; then
+		skip_stage "kselftests not built"
+		return 0
+	fi
+	[[ -r $tap ]] || { sres 0 1 0 "no kselftest output from the guest"; return 1; }
+	local ok notok skip
+	skip=$(grep -cE '^ok [0-9]+ .*# *SKIP' "$tap" || true)
+	ok=$(grep -cE '^ok [0-9]+' "$tap" || true)
+	notok=$(grep -cE '^not ok [0-9]+' "$tap" || true)
+	grep -E '^(not )?ok [0-9]+' "$tap" | sed 's/^/  /'
+	sres $((ok - skip)) "$notok" "$skip"
+	((notok == 0))
+}
+
+st_cxx_guest() {
+	local log="$BOOT_DIR/cxx-guest.log" p f s
+	[[ -r $log ]] || { skip_stage "no pmm_guest_tests binary from userspace-cxx"; return 0; }
+	p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	s=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]' "$log" | sed 's/^/  /' | tail -20
+	[[ -n $p || -n $f ]] || { sres 0 1 0 "no gtest summary (crashed?)"; return 1; }
+	sres "${p:-0}" "${f:-0}" "${s:-0}"
+	((${f:-0} == 0))
+}
+
+st_splats() {
+	[[ -n $BOOT_CONSOLE && -r $BOOT_CONSOLE ]] || { skip_stage "no boot"; return 0; }
+	local n
+	n=$(splat_count "$BOOT_CONSOLE")
+	if ((n)); then
+		splat_lines "$BOOT_CONSOLE" | head -20 | sed 's/^/  /'
+		sres 0 "$n" 0 "$n splat(s) in ${BOOT_CONSOLE#"$PMM_ROOT"/}"
+		return 1
+	fi
+	sres 1 0 0 "no KASAN/lockdep/kmemleak/WARN/BUG/oops"
+}
+
+# Boot-time pmm= parsing: one boot per line of scripts/tests/cmdline-cases.txt.
+st_cmdline_tests() {
+	local line cmdline command n=0 rc
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ -z $line || $line == \#* ]] && continue
+		cmdline=${line%%$'\t'*} command=${line#*$'\t'}
+		n=$((n + 1))
+		rc=0
+		vm_run default "$cmdline" 120 1G 0 bash -c "$command" >/dev/null 2>&1 || rc=$?
+		if ((rc == 0)); then
+			sres 1 0 0; info "  PASS $cmdline"
+		else
+			sres 0 1 0; info "  FAIL $cmdline (status $rc${VM_REASON:+: $VM_REASON})"
+		fi
+	done <"$CMDLINE_CASES"
+	((n)) || skip_stage "no cases in scripts/tests/cmdline-cases.txt yet"
+	((S_FAIL == 0))
+}
+
+flavour_stages() {
+	local f=$1 built=0
+	stage "build $f" st_build "$f" && built=1
+	if ((built)); then
+		stage "kselftest build $f" st_kselftest_build "$f" || true
+		BOOT_CONSOLE=''
+		stage "boot $f" st_boot "$f" || true
+		stage "kunit $f" st_kunit || true
+		stage "kselftest $f" st_kselftest "$f" || true
+		stage "c++ in-guest $f" st_cxx_guest || true
+		stage "splats $f" st_splats || true
+		if [[ $f == default ]]; then
+			stage "cmdline cases" st_cmdline_tests || true
+		fi
+	else
+		T_SKIP=$((T_SKIP + 1))
+		T_SUMMARY+=("$(printf '%-22s skipped: the %s kernel did not build' "boot $f" "$f")")
+	fi
+	return 0
+}
+
+cmd_test() {
+	(($# == 0)) || die "test: takes no arguments"
+	local t0
+	t0=$(now)
+	mkdir_build
+	if stage setup st_setup && stage tree st_tree; then
+		stage check st_check || true
+		stage "c++ host (ctest)" st_cxx || true
+		flavour_stages default
+		flavour_stages debug
+	fi
+	note "=== summary ($(fmt_secs $(($(now) - t0))))"
+	printf '%s\n' "${T_SUMMARY[@]}"
+	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	((T_FAIL == 0))
+}
