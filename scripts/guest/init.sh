@@ -13,8 +13,25 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+# The repository this init comes from may lie below one of the directories
+# that get a tmpfs (a clone in /tmp or /root, say): carry it across, at the
+# same path, so that the guest still sees its scripts and build products.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+hold=/dev/.pmm-repo
 for d in /dev/shm /tmp /run /root /var/tmp; do
-	[ -d "$d" ] && mount -t tmpfs -o mode=1777 tmpfs "$d"
+	[ -d "$d" ] || continue
+	case $repo/ in
+	"$d"/*)
+		mkdir -p "$hold"
+		mount --bind "$repo" "$hold"
+		mount -t tmpfs -o mode=1777 tmpfs "$d"
+		mkdir -p "$repo"
+		mount --move "$hold" "$repo"
+		;;
+	*)
+		mount -t tmpfs -o mode=1777 tmpfs "$d"
+		;;
+	esac
 done
 chmod 700 /root
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
