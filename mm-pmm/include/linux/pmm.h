@@ -13,6 +13,7 @@
 #include <linux/err.h>
 #include <linux/types.h>
 
+struct dma_buf;
 struct page;
 struct pmm_block;
 struct pmm_type;
@@ -68,5 +69,26 @@ static inline struct pmm_type *pmm_type_by_name(const char *name)
 }
 
 #endif /* CONFIG_PMM */
+
+#ifdef CONFIG_PMM_DMABUF
+
+struct dma_buf *pmm_block_export(struct pmm_block *block,
+				 unsigned int fd_flags);
+struct pmm_block *pmm_block_from_dmabuf(struct dma_buf *dmabuf);
+
+#else /* !CONFIG_PMM_DMABUF */
+
+static inline struct dma_buf *pmm_block_export(struct pmm_block *block,
+					       unsigned int fd_flags)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline struct pmm_block *pmm_block_from_dmabuf(struct dma_buf *dmabuf)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+#endif /* CONFIG_PMM_DMABUF */
 
 #endif /* _LINUX_PMM_H */

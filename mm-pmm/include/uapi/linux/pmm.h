@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * PMM: Physical Memory Management, the user-space interface of /dev/pmm.
+ *
+ * See Documentation/userspace-api/pmm.rst.
+ */
+#ifndef _UAPI_LINUX_PMM_H
+#define _UAPI_LINUX_PMM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: PMM ioctls
+ *
+ * /dev/pmm allocates blocks of physically contiguous memory from the memory
+ * types the kernel reserved at boot with the ``pmm=`` parameter, and hands
+ * each block to user space as a dma-buf file descriptor.
+ *
+ * Every ioctl takes one structure. The size of the structure is encoded in
+ * the ioctl number, and the kernel accepts other sizes than its own:
+ *
+ * - a smaller structure (from older headers) is extended with zeroes, and
+ *   only the fields it holds are written back. It must hold at least the
+ *   fields up to the ``PMM_*_SIZE_VER0`` offset given for each ioctl, or the
+ *   ioctl fails with %EINVAL.
+ * - a larger structure (from newer headers) is accepted if every byte past
+ *   the end of the kernel's structure is zero, and fails with %EINVAL if
+ *   not: the kernel never ignores a request it does not understand. The
+ *   bytes past the end are not written back.
+ *
+ * Every field marked "must be 0" (flags and reserved fields) must be zero,
+ * and so must any flag not defined here, or the ioctl fails with %EINVAL.
+ *
+ * Errors, each with one meaning (besides %EFAULT for a bad pointer and
+ * %ENOTTY for an unknown ioctl):
+ *
+ * ================ ========================================================
+ * ``EINVAL``       an unknown flag, a non-zero reserved field, a structure
+ *                  too small, or a larger structure with non-zero bytes past
+ *                  the kernel's; for ``PMM_IOCTL_BLOCK_INFO``, a file
+ *                  descriptor that is not a PMM dma-buf
+ * ``ERANGE``       ``PMM_IOCTL_ALLOC``: a size of 0
+ * ``EOVERFLOW``    ``PMM_IOCTL_ALLOC``: a size that overflows when rounded up
+ *                  to a whole number of pages
+ * ``EDOM``         ``PMM_IOCTL_ALLOC``: an alignment that is not a power of
+ *                  two, or is below the page size (0 means the page size),
+ *                  or is above the page size << ``PMM_MAX_ALIGN_SHIFT``
+ *                  (16 MiB with 4 KiB pages)
+ * ``ENOENT``       ``PMM_IOCTL_ALLOC``: the type mask names a type that does
+ *                  not exist, or there is no type at all;
+ *                  ``PMM_IOCTL_TYPE_INFO``: no type of that id
+ * ``ENOMEM``       ``PMM_IOCTL_ALLOC``: no acceptable type has room for the
+ *                  block
+ * ``EOPNOTSUPP``   ``PMM_IOCTL_ALLOC``: fd_flags other than ``O_CLOEXEC`` and
+ *                  one of ``O_RDONLY``, ``O_WRONLY`` and ``O_RDWR``
+ * ``EBADF``        ``PMM_IOCTL_BLOCK_INFO``: the file descriptor is not open
+ * ``EMFILE``       ``PMM_IOCTL_ALLOC``: no free file descriptor
+ * ================ ========================================================
+ *
+ * When a request has several faults, the errors are checked in this order:
+ * structure size and reserved fields, flags, file descriptor flags, size,
+ * alignment, type mask, space.
+ */
+
+/* Longest memory type name, with its terminating NUL. */
+#define PMM_TYPE_NAME_LEN	16
+
+/*
+ * Largest alignment %PMM_IOCTL_ALLOC accepts: the page size shifted left by
+ * this much (16 MiB with 4 KiB pages).
+ */
+#define PMM_MAX_ALIGN_SHIFT	12
+
+/**
+ * struct pmm_alloc_data - argument of %PMM_IOCTL_ALLOC
+ * @size: in: the size of the block in bytes, rounded up to a whole number
+ *	of pages.
+ * @fd: out: the new dma-buf file descriptor, holding the block.
+ * @fd_flags: in: flags of the new file descriptor: %O_CLOEXEC and one
+ *	access mode, %O_RDONLY (0), %O_WRONLY or %O_RDWR. The access mode
+ *	limits the protections an mmap() of the file descriptor may ask for.
+ * @align: in: the alignment of the block's physical address in bytes: 0
+ *	for the page size, else a power of two from the page size up to
+ *	the page size << %PMM_MAX_ALIGN_SHIFT.
+ * @type_mask: in: the acceptable memory types, bit i for the type of id i,
+ *	or 0 for every type. The types are tried in id order, the order in
+ *	which the ``pmm=`` parameter declared them.
+ * @flags: in: allocation flags; none is defined yet: must be 0.
+ *
+ * The block is always zeroed before it is handed to user space.
+ */
+struct pmm_alloc_data {
+	__u64 size;
+	__u32 fd;
+	__u32 fd_flags;
+	__u64 align;
+	__u32 type_mask;
+	__u32 flags;
+};
+
+/* The smallest &struct pmm_alloc_data accepted: @size, @fd, @fd_flags. */
+#define PMM_ALLOC_SIZE_VER0	16
+
+/**
+ * struct pmm_type_info - argument of %PMM_IOCTL_TYPE_INFO
+ * @id: in: the id of the memory type, from 0 to the number of types - 1.
+ * @flags: in: must be 0.
+ * @name: out: the type's name, NUL-terminated.
+ * @total_bytes: out: the memory reserved for the type.
+ * @free_bytes: out: the part of it not allocated.
+ * @largest_free_bytes: out: the largest block the type could allocate now
+ *	(with the page alignment).
+ *
+ * The byte counts are a consistent snapshot: @largest_free_bytes <=
+ * @free_bytes <= @total_bytes.
+ */
+struct pmm_type_info {
+	__u32 id;
+	__u32 flags;
+	char name[PMM_TYPE_NAME_LEN];
+	__u64 total_bytes;
+	__u64 free_bytes;
+	__u64 largest_free_bytes;
+};
+
+/* The smallest &struct pmm_type_info accepted: @id, @flags, @name. */
+#define PMM_TYPE_INFO_SIZE_VER0	24
+
+/**
+ * struct pmm_block_info - argument of %PMM_IOCTL_BLOCK_INFO
+ * @fd: in: a dma-buf file descriptor that /dev/pmm or a PMM dma-heap
+ *	returned (or a duplicate of one, or one received from another
+ *	process).
+ * @flags: in: must be 0.
+ * @size: out: the size of the block in bytes.
+ * @type_id: out: the id of the memory type the block came from.
+ * @reserved: must be 0.
+ *
+ * The block's physical address is never reported.
+ */
+struct pmm_block_info {
+	__u32 fd;
+	__u32 flags;
+	__u64 size;
+	__u32 type_id;
+	__u32 reserved;
+};
+
+/* The smallest &struct pmm_block_info accepted: @fd, @flags, @size. */
+#define PMM_BLOCK_INFO_SIZE_VER0	16
+
+#define PMM_IOC_MAGIC		0xB9
+
+/*
+ * PMM_IOCTL_ALLOC - allocate a block and return it as a dma-buf
+ *
+ * Takes a &struct pmm_alloc_data. The new file descriptor holds one
+ * reference to the block; the block goes back to its memory type once the
+ * file descriptor, its duplicates and every mapping of it are gone.
+ */
+#define PMM_IOCTL_ALLOC		_IOWR(PMM_IOC_MAGIC, 0x0, struct pmm_alloc_data)
+
+/*
+ * PMM_IOCTL_TYPE_INFO - describe a memory type
+ *
+ * Takes a &struct pmm_type_info. Ids run from 0 up; %ENOENT marks the end.
+ */
+#define PMM_IOCTL_TYPE_INFO	_IOWR(PMM_IOC_MAGIC, 0x1, struct pmm_type_info)
+
+/*
+ * PMM_IOCTL_BLOCK_INFO - describe the block behind a dma-buf
+ *
+ * Takes a &struct pmm_block_info.
+ */
+#define PMM_IOCTL_BLOCK_INFO	_IOWR(PMM_IOC_MAGIC, 0x2, struct pmm_block_info)
+
+#endif /* _UAPI_LINUX_PMM_H */

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the PMM dma-buf exporter: what user space cannot reach
+ * through /dev/pmm (kernel mappings, device mappings, references held by
+ * the kernel). The suite uses the first memory type of the pmm= parameter
+ * and is skipped without one.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/pmm.h>
+#include <linux/scatterlist.h>
+
+#include "pmm.h"
+
+#define PMM_TEST_SIZE	(64 * PAGE_SIZE)
+
+static struct pmm_type *pmm_test_type(struct kunit *test)
+{
+	if (!pmm_nr_types())
+		kunit_skip(test, "no memory type: boot with pmm=");
+	return pmm_type_by_id(0);
+}
+
+static unsigned long pmm_test_nr_blocks(struct pmm_type *type)
+{
+	struct pmm_type_stats stats;
+
+	/* The last dma_buf_put() of a kthread frees from a work item. */
+	flush_delayed_fput();
+	pmm_type_stats(type, &stats);
+	return stats.nr_blocks;
+}
+
+static struct dma_buf *pmm_test_export(struct kunit *test,
+				       struct pmm_type *type,
+				       struct pmm_block **blockp)
+{
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+
+	block = pmm_alloc(BIT(pmm_type_id(type)), PMM_TEST_SIZE, 0,
+			  PMM_ALLOC_ZERO);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, block);
+	dmabuf = pmm_block_export(block, O_RDWR);
+	if (IS_ERR(dmabuf))
+		pmm_block_put(block);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	*blockp = block;
+	return dmabuf;
+}
+
+/* The dma-buf holds the block after the caller's reference is gone. */
+static void pmm_test_dmabuf_lifetime(struct kunit *test)
+{
+	struct pmm_type *type = pmm_test_type(test);
+	unsigned long base = pmm_test_nr_blocks(type);
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+
+	dmabuf = pmm_test_export(test, type, &block);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_block_export(block, O_NONBLOCK)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_block_export(block, O_ACCMODE)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_PTR_EQ(test, pmm_block_from_dmabuf(dmabuf), block);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, PMM_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base + 1);
+
+	pmm_block_put(block);
+	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base + 1);
+	KUNIT_EXPECT_PTR_EQ(test, pmm_block_from_dmabuf(dmabuf), block);
+
+	dma_buf_put(dmabuf);
+	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base);
+}
+
+/* dma_buf_vmap() maps the whole block, once, however often it is asked. */
+static void pmm_test_dmabuf_vmap(struct kunit *test)
+{
+	struct pmm_type *type = pmm_test_type(test);
+	struct iosys_map map, map2;
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+	struct page *last;
+	u8 *vaddr;
+	void *kaddr;
+	int ret;
+
+	dmabuf = pmm_test_export(test, type, &block);
+	ret = dma_buf_vmap_unlocked(dmabuf, &map);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, map.is_iomem);
+	vaddr = map.vaddr;
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(vaddr, 0, PMM_TEST_SIZE));
+
+	ret = dma_buf_vmap_unlocked(dmabuf, &map2);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, map2.vaddr, map.vaddr);
+	dma_buf_vunmap_unlocked(dmabuf, &map2);
+
+	/* The kernel mapping is the block: check its last page. */
+	memset(vaddr, 0x5a, PMM_TEST_SIZE);
+	last = nth_page(pmm_block_page(block),
+			PMM_TEST_SIZE / PAGE_SIZE - 1);
+	kaddr = kmap_local_page(last);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(kaddr, 0x5a, PAGE_SIZE));
+	kunmap_local(kaddr);
+
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+	pmm_block_put(block);
+	dma_buf_put(dmabuf);
+}
+
+/* A device sees the block as one contiguous DMA segment. */
+static void pmm_test_dmabuf_attach(struct kunit *test)
+{
+	struct pmm_type *type = pmm_test_type(test);
+	struct dma_buf_attachment *attach;
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	struct device *dev;
+	int ret;
+
+	dev = kunit_device_register(test, "pmm_dmabuf_test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+
+	dmabuf = pmm_test_export(test, type, &block);
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+	KUNIT_EXPECT_EQ(test, sgt->orig_nents, 1);
+	KUNIT_EXPECT_EQ(test, sg_phys(sgt->sgl), pmm_block_phys(block));
+	KUNIT_EXPECT_EQ(test, sgt->sgl->length, PMM_TEST_SIZE);
+	KUNIT_EXPECT_GE(test, sgt->nents, 1);
+
+	ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, attach);
+	pmm_block_put(block);
+	dma_buf_put(dmabuf);
+}
+
+static struct kunit_case pmm_dmabuf_cases[] = {
+	KUNIT_CASE(pmm_test_dmabuf_lifetime),
+	KUNIT_CASE(pmm_test_dmabuf_vmap),
+	KUNIT_CASE(pmm_test_dmabuf_attach),
+	{}
+};
+
+static struct kunit_suite pmm_dmabuf_suite = {
+	.name = "pmm_dmabuf",
+	.test_cases = pmm_dmabuf_cases,
+};
+
+kunit_test_suites(&pmm_dmabuf_suite);
+
+MODULE_DESCRIPTION("KUnit tests for PMM dma-bufs");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);
