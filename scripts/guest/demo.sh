@@ -35,16 +35,17 @@ echo
 echo "== /dev/pmm"
 if [ -e /dev/pmm ]; then
 	ls -l /dev/pmm
+	echo "dma-heaps: $(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')"
 	demo=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_demo -type f -perm -u+x 2>/dev/null | head -1)
-	if [ -n "$demo" ]; then "$demo"; else echo "(no pmm_demo binary in build/userspace-cxx)"; fi
+	[ -n "$demo" ] && "$demo"
 else
 	echo "(absent: this kernel has no /dev/pmm yet)"
 fi
 echo
-echo "== kselftests"
+echo "== kselftests (tools/testing/selftests/pmm)"
 ks="$PMM_ROOT/build/kselftest/default"
-if [ -x "$ks/run_kselftest.sh" ]; then
-	out=$(cd "$ks" && ./run_kselftest.sh 2>&1)
+if [ -r "$ks/kselftest-list.txt" ]; then
+	out=$(bash "$PMM_ROOT/scripts/guest/run-kselftests.sh" "$ks" 2>&1)
 	printf '%s\n' "$out" | grep -E '^(ok|not ok) |# Totals' || true
 	printf 'kselftest summary: %s ok, %s not ok\n' \
 		"$(printf '%s\n' "$out" | grep -cE '^ok ')" "$(printf '%s\n' "$out" | grep -cE '^not ok ')"
