@@ -10,6 +10,7 @@ SETUP_PACKAGES=(
 	qemu-system-x86 busybox-static
 	sparse ccache
 	cmake g++ libgtest-dev libbenchmark-dev
+	clang libclang-rt-14-dev gnuplot-nox
 	b4
 )
 
