@@ -36,8 +36,15 @@ echo "== /dev/pmm"
 if [ -e /dev/pmm ]; then
 	ls -l /dev/pmm
 	echo "dma-heaps: $(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')"
-	demo=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_demo -type f -perm -u+x 2>/dev/null | head -1)
-	[ -n "$demo" ] && "$demo"
+	pmmctl=$PMM_ROOT/build/userspace-cxx/libpmm/pmmctl
+	if [ -x "$pmmctl" ]; then
+		echo "\$ pmmctl types"
+		"$pmmctl" types
+		echo "\$ pmmctl alloc 8M --type general"
+		"$pmmctl" alloc 8M --type general
+	else
+		echo "(no pmmctl: build userspace-cxx against the kernel's headers)"
+	fi
 else
 	echo "(absent: this kernel has no /dev/pmm yet)"
 fi

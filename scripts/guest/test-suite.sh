@@ -19,6 +19,14 @@ if [ -r "$ks/kselftest-list.txt" ]; then
 else
 	echo "== kselftests: not built"
 fi
+cxx="$PMM_ROOT/build/userspace-cxx/pmm_guest_tests"
+[ -x "$cxx" ] || cxx=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_guest_tests -type f -perm -u+x 2>/dev/null | head -1)
+if [ -n "$cxx" ] && [ -x "$cxx" ]; then
+	echo "== C++ in-guest tests ($cxx)"
+	"$cxx" 2>&1 | tee "$PMM_OUT/cxx-guest.log"
+else
+	echo "== C++ in-guest tests: no pmm_guest_tests binary"
+fi
 if [ -r "$PMM_OUT/kselftest.tap" ]; then
 	usage_at_end=$(pmm_usage)
 	if [ "$usage_at_end" = "$usage_at_start" ]; then
@@ -27,13 +35,5 @@ if [ -r "$PMM_OUT/kselftest.tap" ]; then
 		printf 'before:\n%s\nafter:\n%s\n' "$usage_at_start" "$usage_at_end"
 		echo "not ok 0 pmm statistics differ from their values before the suites" | tee -a "$PMM_OUT/kselftest.tap"
 	fi
-fi
-cxx="$PMM_ROOT/build/userspace-cxx/pmm_guest_tests"
-[ -x "$cxx" ] || cxx=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_guest_tests -type f -perm -u+x 2>/dev/null | head -1)
-if [ -n "$cxx" ] && [ -x "$cxx" ]; then
-	echo "== C++ in-guest tests ($cxx)"
-	"$cxx" 2>&1 | tee "$PMM_OUT/cxx-guest.log"
-else
-	echo "== C++ in-guest tests: no pmm_guest_tests binary"
 fi
 exit 0

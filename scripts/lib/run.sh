@@ -28,6 +28,16 @@ run_kselftest_build() {
 	esac
 }
 
+run_pmmctl_build() {
+	local rc=0
+	cxx_guest_build default || rc=$?
+	case $rc in
+	0) info "pmmctl built in build/userspace-cxx/libpmm" ;;
+	2) info "no pmmctl yet (userspace-cxx/libpmm or the uapi headers are missing)" ;;
+	*) return 1 ;;
+	esac
+}
+
 run_boot() {
 	local rc=0
 	info "booting the default kernel with $PMM_RUN_CMDLINE (TCG: the first command runs a few seconds after QEMU starts)"
@@ -48,6 +58,7 @@ cmd_run() {
 	run_step "tree (build/linux)" cmd_tree
 	run_step "build (default kernel)" build_kernel "$TREE" "$OUTROOT/default" default
 	run_step "kselftests (build)" run_kselftest_build
+	run_step "pmmctl (build)" run_pmmctl_build
 	run_step "boot with $PMM_RUN_CMDLINE" run_boot
 	note "run: done in $(fmt_secs $(($(now) - t0)))"
 }

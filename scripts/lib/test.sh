@@ -94,6 +94,30 @@ st_kselftest_build() {
 	esac
 }
 
+# libpmm, pmmctl and pmm_guest_tests compile against the uapi headers that
+# kselftest_build has just installed: configure userspace-cxx again, now
+# that they exist, and build the programs the guest runs. Returns 2 when
+# there is nothing to build yet.
+cxx_guest_build() {
+	local src="$PMM_ROOT/userspace-cxx" b="$BUILD/userspace-cxx" log="$LOGS/cxx-guest-build-$(ts).log"
+	[[ -f $src/libpmm/CMakeLists.txt && -r $OUTROOT/$1/usr/include/linux/pmm.h ]] || return 2
+	{
+		cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Debug \
+			-DPMM_UAPI_INCLUDE="$OUTROOT/$1/usr/include" &&
+			cmake --build "$b" -j"$JOBS" --target pmm_guest_tests pmmctl
+	} >"$log" 2>&1 || { tail -20 "$log"; err "libpmm does not build (log: ${log#"$PMM_ROOT"/})"; return 1; }
+}
+
+st_cxx_guest_build() {
+	local rc=0
+	cxx_guest_build "$1" || rc=$?
+	case $rc in
+	0) sres 1 0 0 "build/userspace-cxx/libpmm" ;;
+	2) skip_stage "no userspace-cxx/libpmm or no uapi headers yet" ;;
+	*) sres 0 1 0 "does not build"; return 1 ;;
+	esac
+}
+
 BOOT_DIR='' BOOT_CONSOLE=''
 st_boot() {
 	local flavour=$1 timeout=300 rc=0
@@ -199,6 +223,7 @@ flavour_stages() {
 	stage "build $f" st_build "$f" && built=1
 	if ((built)); then
 		stage "kselftest build $f" st_kselftest_build "$f" || true
+		stage "c++ guest build $f" st_cxx_guest_build "$f" || true
 		BOOT_CONSOLE=''
 		stage "boot $f" st_boot "$f" || true
 		stage "kunit $f" st_kunit || true

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+// pmm::Block: a move-only PMM block, the owner of its dma-buf file descriptor.
+#pragma once
+
+#include <cstdint>
+#include <pmm/mapping.h>
+#include <pmm/sync.h>
+#include <pmm/unique_fd.h>
+
+namespace pmm {
+
+class Block {
+public:
+    Block() noexcept = default;
+    // Owns fd, a PMM dma-buf of size bytes.
+    Block(UniqueFD fd, std::uint64_t size) noexcept : fd_(std::move(fd)), size_(size) {}
+
+    // A moved-from block is empty: fd() == -1, size() == 0.
+    Block(Block &&other) noexcept : fd_(std::move(other.fd_)), size_(other.size_)
+    {
+        other.size_ = 0;
+    }
+    Block &operator=(Block &&other) noexcept
+    {
+        fd_ = std::move(other.fd_);
+        size_ = other.size_;
+        other.size_ = 0;
+        return *this;
+    }
+    Block(const Block &) = delete;
+    Block &operator=(const Block &) = delete;
+    ~Block() = default;
+
+    bool isValid() const noexcept { return fd_.isValid(); }
+    explicit operator bool() const noexcept { return isValid(); }
+    int fd() const noexcept { return fd_.get(); }
+    std::uint64_t size() const noexcept { return size_; }
+
+    // Maps the whole block, or length bytes from offset. The mapping keeps the block alive
+    // after the block's fd is closed.
+    Mapping map(int prot = PROT_READ | PROT_WRITE) const;
+    Mapping map(std::uint64_t offset, std::size_t length, int prot = PROT_READ | PROT_WRITE) const;
+
+    // A DMA_BUF_IOCTL_SYNC bracket on this block's fd.
+    CpuAccess cpuAccess(Access access) const { return CpuAccess(fd(), access); }
+
+    // Closes the fd (the block is freed once no mapping is left either).
+    void reset() noexcept
+    {
+        fd_.reset();
+        size_ = 0;
+    }
+    // Gives up the fd, e.g. to pass it to a driver or another process.
+    [[nodiscard]] UniqueFD release() noexcept
+    {
+        size_ = 0;
+        return std::move(fd_);
+    }
+
+private:
+    UniqueFD fd_;
+    std::uint64_t size_ = 0;
+};
+
+// A block with its mapping: the members are destroyed in reverse order, so the mapping is
+// unmapped before the fd is closed.
+struct MappedBlock {
+    Block block;
+    Mapping mapping;
+
+    explicit MappedBlock(Block b, int prot = PROT_READ | PROT_WRITE)
+        : block(std::move(b)), mapping(block.map(prot))
+    {
+    }
+};
+
+} // namespace pmm
