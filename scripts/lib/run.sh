@@ -70,8 +70,7 @@ cmd_bench() {
 	info "bench: building userspace-cxx (Release) in ${b#"$PMM_ROOT"/}"
 	cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build "$b" -j"$JOBS" >/dev/null
-	bin=$(find "$b" -name pmm_bench -type f -perm -u+x | head -1)
-	[[ -n $bin ]] || die "bench: userspace-cxx has no pmm_bench target yet"
-	info "bench: running ${bin#"$PMM_ROOT"/}"
-	"$bin"
+	[[ -x $b/pmm_bench ]] || die "bench: userspace-cxx has no pmm_bench target yet"
+	info "bench: running userspace-cxx/bench/run-bench.sh (results in userspace-cxx/bench/results/)"
+	"$src/bench/run-bench.sh" "$b"
 }

@@ -208,8 +208,10 @@ unset multiplot
             r["policy"], 100 * float(r["util_before_first_failure"]), r["first_failure_op"],
             r["failures"], r["min_largest_free"], float(r["mean_largest_free"])))
     lines.append("\n![fragmentation](fragmentation.png)\n")
-    note = os.environ.get("PMM_BENCH_NOTE_FILE")
-    if note:
+    # The analysis of the figures lives in bench/NOTES.md, kept by hand.
+    note = os.environ.get("PMM_BENCH_NOTE_FILE",
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md"))
+    if os.path.exists(note):
         with open(note) as f:
             lines.append(f.read().rstrip() + "\n")
     lines.append("Raw data: `bench.json` (Google Benchmark), `scaling.csv`, `fragmentation.csv`,"
