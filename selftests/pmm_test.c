@@ -828,7 +828,7 @@ TEST_F(pmm, struct_size_compat)
 	EXPECT_EQ(-1, ioctl(self->dev, _IOW(PMM_IOC_MAGIC, 0,
 					    struct pmm_alloc_data), &u));
 	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-ENOTTY, ioctl_sized(self->dev, 3, &u, 16));
+	EXPECT_EQ(-ENOTTY, ioctl_sized(self->dev, 0xff, &u, 16));
 	EXPECT_EQ(-1, ioctl(self->dev, _IOWR('x', 0, struct pmm_alloc_data),
 			    &u));
 	EXPECT_EQ(ENOTTY, errno);

@@ -5,6 +5,7 @@
 
 #define pr_fmt(fmt) "pmm: " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
@@ -12,12 +13,14 @@
 #include <linux/highmem.h>
 #include <linux/init.h>
 #include <linux/iosys-map.h>
+#include <linux/ipc.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/scatterlist.h>
+#include <linux/shm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -226,10 +229,10 @@ static const struct vm_operations_struct pmm_vm_ops = {
 	.fault = pmm_vm_fault,
 };
 
-static int pmm_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+/* The ->mmap of both a block's dma-buf and its SysV segment's file. */
+static int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma)
 {
-	struct pmm_buffer *buffer = dmabuf->priv;
-	unsigned long nr_pages = pmm_block_size(buffer->block) >> PAGE_SHIFT;
+	unsigned long nr_pages = pmm_block_size(block) >> PAGE_SHIFT;
 
 	/* A private mapping would copy-on-write block pages: refuse it. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -249,8 +252,15 @@ static int pmm_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	 */
 	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &pmm_vm_ops;
-	vma->vm_private_data = pmm_block_get(buffer->block);
+	vma->vm_private_data = pmm_block_get(block);
 	return 0;
+}
+
+static int pmm_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct pmm_buffer *buffer = dmabuf->priv;
+
+	return pmm_block_mmap(buffer->block, vma);
 }
 
 static int pmm_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -493,6 +503,74 @@ static long pmm_ioctl_block_info(struct pmm_block_info *info)
 	return PTR_ERR_OR_ZERO(block);
 }
 
+/*
+ * The file of a block's SysV segment: one per segment, since the segment
+ * takes over its inode number. It holds a reference to the block.
+ */
+static int pmm_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return pmm_block_mmap(file->private_data, vma);
+}
+
+static int pmm_shm_release(struct inode *inode, struct file *file)
+{
+	pmm_block_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations pmm_shm_fops = {
+	.mmap = pmm_shm_mmap,
+	.release = pmm_shm_release,
+	.llseek = noop_llseek,
+};
+
+static long pmm_ioctl_shmget(struct pmm_shmget_data *data)
+{
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+	struct file *file;
+	int shmid;
+
+	if (!IS_ENABLED(CONFIG_SYSVIPC))
+		return -ENOTTY;
+	if (data->flags || data->reserved)
+		return -EINVAL;
+	if (data->shmflg & ~(IPC_CREAT | IPC_EXCL | 0777))
+		return -EOPNOTSUPP;
+
+	dmabuf = dma_buf_get(data->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf) == -EBADF ? -EBADF : -ENODEV;
+	block = pmm_block_from_dmabuf(dmabuf);
+	if (IS_ERR(block)) {
+		shmid = -ENODEV;
+		goto out;
+	}
+	/* The segment must not grant more than the file descriptor does. */
+	if ((dmabuf->file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE)) {
+		shmid = -EACCES;
+		goto out;
+	}
+
+	file = anon_inode_create_getfile("[pmm-shm]", &pmm_shm_fops,
+					 pmm_block_get(block), O_RDWR, NULL);
+	if (IS_ERR(file)) {
+		pmm_block_put(block);
+		shmid = PTR_ERR(file);
+		goto out;
+	}
+	/* shmat() maps the file's size. */
+	i_size_write(file_inode(file), pmm_block_size(block));
+	shmid = shm_create_from_file(file, data->key, data->shmflg);
+	fput(file);
+	if (shmid >= 0)
+		data->shmid = shmid;
+out:
+	dma_buf_put(dmabuf);
+	return shmid < 0 ? shmid : 0;
+}
+
 /**
  * struct pmm_ioctl_desc - an ioctl of /dev/pmm
  * @cmd: the command, as the current uapi header defines it.
@@ -507,12 +585,14 @@ static const struct pmm_ioctl_desc pmm_ioctls[] = {
 	{ PMM_IOCTL_ALLOC, PMM_ALLOC_SIZE_VER0 },
 	{ PMM_IOCTL_TYPE_INFO, PMM_TYPE_INFO_SIZE_VER0 },
 	{ PMM_IOCTL_BLOCK_INFO, PMM_BLOCK_INFO_SIZE_VER0 },
+	{ PMM_IOCTL_SHMGET, PMM_SHMGET_SIZE_VER0 },
 };
 
 union pmm_ioctl_arg {
 	struct pmm_alloc_data alloc;
 	struct pmm_type_info type_info;
 	struct pmm_block_info block_info;
+	struct pmm_shmget_data shmget;
 };
 
 static long pmm_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
@@ -560,6 +640,15 @@ static long pmm_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
 		break;
 	case PMM_IOCTL_BLOCK_INFO:
 		ret = pmm_ioctl_block_info(&karg.block_info);
+		break;
+	case PMM_IOCTL_SHMGET:
+		/*
+		 * A segment, once made, is visible to others: fail on a
+		 * result that cannot be written back before making one.
+		 */
+		if (copy_to_user(uarg, &karg, min(usize, ksize)))
+			return -EFAULT;
+		ret = pmm_ioctl_shmget(&karg.shmget);
 		break;
 	default:
 		return -ENOTTY;

@@ -39,7 +39,9 @@
  * ``EINVAL``       an unknown flag, a non-zero reserved field, a structure
  *                  too small, or a larger structure with non-zero bytes past
  *                  the kernel's; for ``PMM_IOCTL_BLOCK_INFO``, a file
- *                  descriptor that is not a PMM dma-buf
+ *                  descriptor that is not a PMM dma-buf;
+ *                  ``PMM_IOCTL_SHMGET``: a block smaller than ``SHMMIN`` or
+ *                  larger than ``kernel.shmmax``, as for shmget()
  * ``ERANGE``       ``PMM_IOCTL_ALLOC``: a size of 0
  * ``EOVERFLOW``    ``PMM_IOCTL_ALLOC``: a size that overflows when rounded up
  *                  to a whole number of pages
@@ -49,18 +51,34 @@
  *                  (16 MiB with 4 KiB pages)
  * ``ENOENT``       ``PMM_IOCTL_ALLOC``: the type mask names a type that does
  *                  not exist, or there is no type at all;
- *                  ``PMM_IOCTL_TYPE_INFO``: no type of that id
+ *                  ``PMM_IOCTL_TYPE_INFO``: no type of that id;
+ *                  ``PMM_IOCTL_SHMGET``: a key that does not exist,
+ *                  without ``IPC_CREAT``
  * ``ENOMEM``       ``PMM_IOCTL_ALLOC``: no acceptable type has room for the
  *                  block
  * ``EOPNOTSUPP``   ``PMM_IOCTL_ALLOC``: fd_flags other than ``O_CLOEXEC`` and
- *                  one of ``O_RDONLY``, ``O_WRONLY`` and ``O_RDWR``
- * ``EBADF``        ``PMM_IOCTL_BLOCK_INFO``: the file descriptor is not open
+ *                  one of ``O_RDONLY``, ``O_WRONLY`` and ``O_RDWR``;
+ *                  ``PMM_IOCTL_SHMGET``: shmflg bits other than
+ *                  ``IPC_CREAT``, ``IPC_EXCL`` and the permission bits
+ * ``EBADF``        ``PMM_IOCTL_BLOCK_INFO``, ``PMM_IOCTL_SHMGET``: the file
+ *                  descriptor is not open
+ * ``ENODEV``       ``PMM_IOCTL_SHMGET``: the file descriptor is not a PMM
+ *                  dma-buf
+ * ``EACCES``       ``PMM_IOCTL_SHMGET``: the file descriptor is not open for
+ *                  both reading and writing
+ * ``EEXIST``       ``PMM_IOCTL_SHMGET``: a segment of that key exists
+ * ``ENOSPC``       ``PMM_IOCTL_SHMGET``: ``kernel.shmall`` or
+ *                  ``kernel.shmmni`` would be exceeded, as for shmget()
  * ``EMFILE``       ``PMM_IOCTL_ALLOC``: no free file descriptor
  * ================ ========================================================
  *
  * When a request has several faults, the errors are checked in this order:
  * structure size and reserved fields, flags, file descriptor flags, size,
- * alignment, type mask, space.
+ * alignment, type mask, space; for ``PMM_IOCTL_SHMGET``: structure size,
+ * reserved fields and flags, shmflg, file descriptor, key, limits.
+ *
+ * ``PMM_IOCTL_SHMGET`` fails with ``ENOTTY`` on a kernel without SysV IPC
+ * (``CONFIG_SYSVIPC``).
  */
 
 /* Longest memory type name, with its terminating NUL. */
@@ -150,6 +168,32 @@ struct pmm_block_info {
 /* The smallest &struct pmm_block_info accepted: @fd, @flags, @size. */
 #define PMM_BLOCK_INFO_SIZE_VER0	16
 
+/**
+ * struct pmm_shmget_data - argument of %PMM_IOCTL_SHMGET
+ * @fd: in: a PMM dma-buf file descriptor, open for reading and writing.
+ * @key: in: %IPC_PRIVATE or the key of the new segment.
+ * @shmflg: in: %IPC_CREAT, %IPC_EXCL and the permission bits of the
+ *	segment, as for shmget(); no other bit.
+ * @shmid: out: the id of the new SysV shared memory segment.
+ * @flags: in: must be 0.
+ * @reserved: must be 0.
+ *
+ * The segment's size is the block's size. Unlike shmget(), a key that
+ * exists is refused even without %IPC_EXCL: its segment has memory of its
+ * own, which the block cannot replace.
+ */
+struct pmm_shmget_data {
+	__u32 fd;
+	__s32 key;
+	__u32 shmflg;
+	__s32 shmid;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* The smallest &struct pmm_shmget_data accepted: @fd to @shmid. */
+#define PMM_SHMGET_SIZE_VER0	16
+
 #define PMM_IOC_MAGIC		0xB9
 
 /*
@@ -174,5 +218,17 @@ struct pmm_block_info {
  * Takes a &struct pmm_block_info.
  */
 #define PMM_IOCTL_BLOCK_INFO	_IOWR(PMM_IOC_MAGIC, 0x2, struct pmm_block_info)
+
+/*
+ * PMM_IOCTL_SHMGET - make a block a SysV shared memory segment
+ *
+ * Takes a &struct pmm_shmget_data. The segment is created in the caller's
+ * IPC namespace, owned by its effective uid and gid, as shmget() would
+ * create it, but shmat() maps the block's own pages. The segment holds a
+ * reference to the block until it is destroyed (after %IPC_RMID and the
+ * last shmdt()). SHM_LOCK and SHM_UNLOCK succeed and change nothing: the
+ * block is never swapped.
+ */
+#define PMM_IOCTL_SHMGET	_IOWR(PMM_IOC_MAGIC, 0x3, struct pmm_shmget_data)
 
 #endif /* _UAPI_LINUX_PMM_H */
