@@ -158,6 +158,39 @@ gate_warnings() {
 	fi
 }
 
+# Each uapi header the series adds or changes must compile as C90, twice
+# in a row (the include guard), with the flags and the headers_check.pl
+# that usr/include/Makefile uses for CONFIG_UAPI_HEADER_TEST.
+gate_uapi() {
+	local out="$OUTROOT/default" hdrs=() h rel log bad=()
+	mapfile -t hdrs < <(series_touched 'include/uapi/*.h')
+	if ((${#hdrs[@]} == 0)); then
+		gate_result "uapi C90" skip "the series touches no uapi header"
+		return
+	fi
+	log="$LOGS/uapi-headers-$(ts).log"
+	if ! kmake "$TREE" "$out" headers >"$log" 2>&1; then
+		gate_result "uapi C90" fail "make headers failed (log: ${log#"$PMM_ROOT"/})"
+		return
+	fi
+	for h in "${hdrs[@]}"; do
+		rel=${h#include/uapi/}
+		if ! gcc -std=c90 -Wall -Werror -Werror=implicit-function-declaration -m64 \
+			-I "$out/usr/include" -fsyntax-only -x c /dev/null \
+			-include "$out/usr/include/$rel" -include "$out/usr/include/$rel" >>"$log" 2>&1 ||
+			! perl "$TREE/usr/include/headers_check.pl" "$out/usr/include" x86 \
+				"$out/usr/include/$rel" >>"$log" 2>&1; then
+			bad+=("$rel")
+		fi
+	done
+	if ((${#bad[@]})); then
+		sed 's/^/      /' "$log" | tail -20
+		gate_result "uapi C90" fail "${bad[*]}"
+	else
+		gate_result "uapi C90" pass "${hdrs[*]#include/uapi/} compile as C90"
+	fi
+}
+
 # mm-pmm/ and selftests/ must be byte-identical to what patches/ creates.
 gate_mirror() {
 	local idx tmp exp p f added=() diffs
@@ -249,6 +282,7 @@ run_gates() {
 	fi
 	gate_warnings sparse C=2 "$quick"
 	gate_warnings W=1 W=1 "$quick"
+	gate_uapi
 	if ((quick)); then
 		gate_result bisect skip "--quick"
 	else
