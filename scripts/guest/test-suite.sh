@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest for scripts/pmm test (KUnit has already run at boot):
-# the kselftests and the C++ in-guest tests, results on the out share.
+# the kselftests, the C++ in-guest and media tests, results on the out share.
 ks="$PMM_ROOT/build/kselftest/$PMM_FLAVOUR"
 
 # What every memory type holds; equal before and after the suites, or a
@@ -26,6 +26,15 @@ if [ -n "$cxx" ] && [ -x "$cxx" ]; then
 	"$cxx" 2>&1 | tee "$PMM_OUT/cxx-guest.log"
 else
 	echo "== C++ in-guest tests: no pmm_guest_tests binary"
+fi
+# PMM blocks through real drivers (vicodec -> vim2m over DMABUF, vgem PRIME).
+media="$PMM_ROOT/build/userspace-cxx/libpmm/tests/media/pmm_media_tests"
+[ -x "$media" ] || media=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_media_tests -type f -perm -u+x 2>/dev/null | head -1)
+if [ -n "$media" ] && [ -x "$media" ]; then
+	echo "== C++ media tests ($media)"
+	"$media" 2>&1 | tee "$PMM_OUT/cxx-media.log"
+else
+	echo "== C++ media tests: no pmm_media_tests binary"
 fi
 if [ -r "$PMM_OUT/kselftest.tap" ]; then
 	usage_at_end=$(pmm_usage)

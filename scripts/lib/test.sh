@@ -109,7 +109,7 @@ cxx_guest_build() {
 	{
 		cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Debug \
 			-DPMM_UAPI_INCLUDE="$inc" &&
-			cmake --build "$b" -j"$JOBS" --target pmm_guest_tests pmmctl
+			cmake --build "$b" -j"$JOBS" --target pmm_guest_tests pmmctl pmm_media_tests
 	} >"$log" 2>&1 || { tail -20 "$log"; err "libpmm does not build (log: ${log#"$PMM_ROOT"/})"; return 1; }
 }
 
@@ -192,6 +192,29 @@ st_cxx_guest() {
 	((${f:-0} == 0))
 }
 
+# gtest's summary in LOG -> counts; false when there is none.
+count_gtest_log() {
+	local log=$1 p f s
+	p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	s=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	[[ -n $p || -n $f ]] || return 1
+	sres "${p:-0}" "${f:-0}" "${s:-0}"
+}
+
+# pmm_media_tests: the V4L2 pipeline and vgem PRIME on PMM blocks.
+st_cxx_media() {
+	local log="$BOOT_DIR/cxx-media.log" fig
+	[[ -r $log ]] || { skip_stage "no pmm_media_tests binary from userspace-cxx"; return 0; }
+	grep -E '^(frame check:|\[ (pipeline|vgem) +\])' "$log" | sed 's/^/  /'
+	grep -A1 -E ': Skipped$' "$log" | grep -vE ': Skipped$|^--$' | sort -u | sed 's/^/  skipped: /'
+	grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]' "$log" | sed 's/^/  /' | tail -20
+	count_gtest_log "$log" || { sres 0 1 0 "no gtest summary (crashed?)"; return 1; }
+	fig=$(sed -nE 's/^frame check: vicodec decoded .* vs source.*max error ([0-9]+).*PSNR ([0-9.]+) dB.*/decoded vs source: max error \1, PSNR \2 dB/p' "$log")
+	[[ -n $fig ]] && S_NOTE=$fig
+	((S_FAIL == 0))
+}
+
 st_splats() {
 	[[ -n $BOOT_CONSOLE && -r $BOOT_CONSOLE ]] || { skip_stage "no boot"; return 0; }
 	local n
@@ -234,6 +257,7 @@ flavour_stages() {
 		stage "kunit $f" st_kunit || true
 		stage "kselftest $f" st_kselftest "$f" || true
 		stage "c++ in-guest $f" st_cxx_guest || true
+		stage "c++ media $f" st_cxx_media || true
 		stage "splats $f" st_splats || true
 		if [[ $f == default ]]; then
 			stage "cmdline cases" st_cmdline_tests || true
