@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest for scripts/pmm test (KUnit has already run at boot):
-# the kselftests and the C++ in-guest tests, results on the out share.
+# the kselftests, the C++ in-guest and media tests and the dmabuf-heaps
+# kselftest, results on the out share.
 ks="$PMM_ROOT/build/kselftest/$PMM_FLAVOUR"
 
 # What every memory type holds; equal before and after the suites, or a
@@ -26,6 +27,23 @@ if [ -n "$cxx" ] && [ -x "$cxx" ]; then
 	"$cxx" 2>&1 | tee "$PMM_OUT/cxx-guest.log"
 else
 	echo "== C++ in-guest tests: no pmm_guest_tests binary"
+fi
+# PMM blocks through real drivers (vicodec -> vim2m over DMABUF, vgem PRIME),
+# then tools/testing/selftests/dmabuf-heaps on every heap, PMM's among them.
+media="$PMM_ROOT/build/userspace-cxx/libpmm/tests/media/pmm_media_tests"
+[ -x "$media" ] || media=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_media_tests -type f -perm -u+x 2>/dev/null | head -1)
+if [ -n "$media" ] && [ -x "$media" ]; then
+	echo "== C++ media tests ($media)"
+	"$media" 2>&1 | tee "$PMM_OUT/cxx-media.log"
+else
+	echo "== C++ media tests: no pmm_media_tests binary"
+fi
+heaps="$PMM_ROOT/build/kselftest/$PMM_FLAVOUR-dmabuf-heaps"
+if [ -r "$heaps/kselftest-list.txt" ]; then
+	echo "== kselftests (tools/testing/selftests/dmabuf-heaps, every heap in /dev/dma_heap)"
+	bash "$PMM_ROOT/scripts/guest/run-kselftests.sh" "$heaps" 2>&1 | tee "$PMM_OUT/dmabuf-heaps.tap"
+else
+	echo "== dmabuf-heaps kselftest: not built"
 fi
 if [ -r "$PMM_OUT/kselftest.tap" ]; then
 	usage_at_end=$(pmm_usage)

@@ -3,7 +3,10 @@
 # scripts/pmm test: every stage a reviewer runs, with a summary per stage
 # and a last line "N passed, N failed, N skipped".
 
-PMM_TEST_CMDLINE="pmm=general:64M,fast:8M"
+# The test boot. tools/testing/selftests/dmabuf-heaps holds 32 x 1 MiB at once
+# in every heap of /dev/dma_heap: pmm-fast and CMA's "reserved" heap need 33 MiB
+# or more, so fast is 40M (not 8M) and cma=64M overrides the config's 32 MiB.
+PMM_TEST_CMDLINE="pmm=general:64M,fast:40M cma=64M"
 CMDLINE_CASES="$PMM_ROOT/scripts/tests/cmdline-cases.txt"
 
 T_PASS=0 T_FAIL=0 T_SKIP=0
@@ -109,7 +112,7 @@ cxx_guest_build() {
 	{
 		cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=Debug \
 			-DPMM_UAPI_INCLUDE="$inc" &&
-			cmake --build "$b" -j"$JOBS" --target pmm_guest_tests pmmctl
+			cmake --build "$b" -j"$JOBS" --target pmm_guest_tests pmmctl pmm_media_tests
 	} >"$log" 2>&1 || { tail -20 "$log"; err "libpmm does not build (log: ${log#"$PMM_ROOT"/})"; return 1; }
 }
 
@@ -119,6 +122,30 @@ st_cxx_guest_build() {
 	case $rc in
 	0) sres 1 0 0 "build/userspace-cxx/libpmm" ;;
 	2) skip_stage "no userspace-cxx/libpmm or no uapi headers yet" ;;
+	*) sres 0 1 0 "does not build"; return 1 ;;
+	esac
+}
+
+# tools/testing/selftests/dmabuf-heaps, built like the PMM kselftests, into
+# build/kselftest/<flavour>-dmabuf-heaps. Returns 2 when the tree has none.
+dmabuf_heaps_build() {
+	local flavour=$1 out="$OUTROOT/$1" dest="$BUILD/kselftest/$1-dmabuf-heaps" log
+	log="$LOGS/dmabuf-heaps-build-$flavour-$(ts).log"
+	rm -rf "$dest"
+	[[ -d $TREE/tools/testing/selftests/dmabuf-heaps ]] || return 2
+	{
+		{ [[ -r $out/usr/include/linux/dma-heap.h ]] || kmake "$TREE" "$out" headers; } &&
+			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS=dmabuf-heaps \
+				KHDR_INCLUDES="-isystem $out/usr/include" INSTALL_PATH="$dest" install
+	} >"$log" 2>&1 || { tail -20 "$log"; err "dmabuf-heaps build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
+}
+
+st_dmabuf_heaps_build() {
+	local rc=0
+	dmabuf_heaps_build "$1" || rc=$?
+	case $rc in
+	0) sres 1 0 0 "build/kselftest/$1-dmabuf-heaps" ;;
+	2) skip_stage "no tools/testing/selftests/dmabuf-heaps in the tree" ;;
 	*) sres 0 1 0 "does not build"; return 1 ;;
 	esac
 }
@@ -192,6 +219,58 @@ st_cxx_guest() {
 	((${f:-0} == 0))
 }
 
+# gtest's summary in LOG -> counts; false when there is none.
+count_gtest_log() {
+	local log=$1 p f s
+	p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	s=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+	[[ -n $p || -n $f ]] || return 1
+	sres "${p:-0}" "${f:-0}" "${s:-0}"
+}
+
+# pmm_media_tests: the V4L2 pipeline and vgem PRIME on PMM blocks.
+st_cxx_media() {
+	local log="$BOOT_DIR/cxx-media.log" fig
+	[[ -r $log ]] || { skip_stage "no pmm_media_tests binary from userspace-cxx"; return 0; }
+	grep -E '^(frame check:|\[ (pipeline|vgem) +\])' "$log" | sed 's/^/  /'
+	grep -A1 -E ': Skipped$' "$log" | grep -vE ': Skipped$|^--$' | sort -u | sed 's/^/  skipped: /'
+	grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]' "$log" | sed 's/^/  /' | tail -20
+	count_gtest_log "$log" || { sres 0 1 0 "no gtest summary (crashed?)"; return 1; }
+	fig=$(sed -nE 's/^frame check: vicodec decoded .* vs source.*max error ([0-9]+).*PSNR ([0-9.]+) dB.*/decoded vs source: max error \1, PSNR \2 dB/p' "$log")
+	[[ -n $fig ]] && S_NOTE=$fig
+	((S_FAIL == 0))
+}
+
+# The dmabuf-heaps kselftest's TAP, counted per heap ("# Testing heap: NAME"
+# starts each). Results the plan (1..N) announces but that never came, as
+# after a failed allocation, count as failures.
+st_dmabuf_heaps() {
+	local tap="$BOOT_DIR/dmabuf-heaps.tap" counts p f s n
+	[[ -d $BUILD/kselftest/$1-dmabuf-heaps ]] || { skip_stage "dmabuf-heaps kselftest not built"; return 0; }
+	[[ -r $tap ]] || { sres 0 1 0 "no dmabuf-heaps output from the guest"; return 1; }
+	counts=$(awk '
+		/^# Testing heap: / { heap = $4; if (!(heap in seen)) { seen[heap] = 1; order[n++] = heap } }
+		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan += $0 }
+		/^ok [0-9]+.*# *SKIP/ { s[heap]++; S++; next }
+		/^ok [0-9]+/ { p[heap]++; P++ }
+		/^not ok [0-9]+/ { f[heap]++; F++ }
+		END {
+			for (i = 0; i < n; i++)
+				printf "  heap %-12s %2d passed, %d failed, %d skipped\n", order[i], p[order[i]], f[order[i]], s[order[i]]
+			missing = plan - P - F - S
+			if (missing < 0) missing = 0
+			if (missing) printf "  %d result(s) of the plan never reported\n", missing
+			printf "COUNTS %d %d %d %d\n", P, F + missing, S, n
+		}' "$tap")
+	grep -E '^not ok ' "$tap" | sed 's/^/  /'
+	grep -v '^COUNTS' <<<"$counts"
+	read -r _ p f s n < <(grep '^COUNTS' <<<"$counts")
+	sres "$p" "$f" "$s" "$n heaps: $(grep -oE '^# Testing heap: .*' "$tap" | cut -d' ' -f4 | paste -sd' ')"
+	((n > 0)) || { S_FAIL=$((S_FAIL + 1)) S_NOTE="no heap tested"; }
+	((S_FAIL == 0))
+}
+
 st_splats() {
 	[[ -n $BOOT_CONSOLE && -r $BOOT_CONSOLE ]] || { skip_stage "no boot"; return 0; }
 	local n
@@ -229,11 +308,14 @@ flavour_stages() {
 	if ((built)); then
 		stage "kselftest build $f" st_kselftest_build "$f" || true
 		stage "c++ guest build $f" st_cxx_guest_build "$f" || true
+		stage "heaps build $f" st_dmabuf_heaps_build "$f" || true
 		BOOT_CONSOLE=''
 		stage "boot $f" st_boot "$f" || true
 		stage "kunit $f" st_kunit || true
 		stage "kselftest $f" st_kselftest "$f" || true
 		stage "c++ in-guest $f" st_cxx_guest || true
+		stage "c++ media $f" st_cxx_media || true
+		stage "dmabuf-heaps $f" st_dmabuf_heaps "$f" || true
 		stage "splats $f" st_splats || true
 		if [[ $f == default ]]; then
 			stage "cmdline cases" st_cmdline_tests || true
