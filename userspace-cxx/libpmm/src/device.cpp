@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <cerrno>
 #include <cstring>
-#include <linux/pmm.h>
 #include <pmm/device.h>
+#include <pmm/uapi.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -94,6 +94,35 @@ BlockInfo Device::blockInfo(int blockFd) const
     if (xioctl(fd_.get(), PMM_IOCTL_BLOCK_INFO, &info) < 0)
         throwErrno(errno, "PMM_IOCTL_BLOCK_INFO of fd " + std::to_string(blockFd));
     return BlockInfo{.size = info.size, .typeId = info.type_id};
+}
+
+namespace {
+
+int shmgetIoctl(int devFd, int blockFd, key_t key, int shmflg)
+{
+    struct pmm_shmget_data data {};
+    data.fd = static_cast<__u32>(blockFd);
+    data.key = static_cast<__s32>(key);
+    data.shmflg = static_cast<__u32>(shmflg);
+    if (xioctl(devFd, PMM_IOCTL_SHMGET, &data) < 0)
+        throwErrno(errno, "PMM_IOCTL_SHMGET of fd " + std::to_string(blockFd));
+    return data.shmid;
+}
+
+} // namespace
+
+Segment Device::shmget(const Block &block, key_t key, int shmflg, Segment::Removal removal) const
+{
+    return Segment(shmgetIoctl(fd_.get(), block.fd(), key, shmflg), block.size(), removal);
+}
+
+Segment Device::shmget(int blockFd, key_t key, int shmflg, Segment::Removal removal) const
+{
+    // Removed again if the size cannot be found (IPC_STAT might need a permission shmflg did
+    // not give: ask the block).
+    Segment segment(shmgetIoctl(fd_.get(), blockFd, key, shmflg), 0, Segment::Removal::OnDestroy);
+    const std::uint64_t size = blockInfo(blockFd).size;
+    return Segment(segment.release(), size, removal);
 }
 
 } // namespace pmm

@@ -7,6 +7,7 @@
 #include <optional>
 #include <pmm/block.h>
 #include <pmm/error.h>
+#include <pmm/segment.h>
 #include <pmm/types.h>
 #include <string>
 #include <string_view>
@@ -50,6 +51,19 @@ public:
     // PMM_IOCTL_BLOCK_INFO about any dma-buf fd.
     BlockInfo blockInfo(int blockFd) const;
     BlockInfo blockInfo(const Block &block) const { return blockInfo(block.fd()); }
+
+    // PMM_IOCTL_SHMGET: makes the block a System V shared memory segment of the block's size
+    // whose pages are the block's own (no copy), for SysV-only programs such as an X server's
+    // MIT-SHM. The segment holds its own reference to the block: the fd may be closed after.
+    // key and shmflg as for shmget(), IPC_CREAT, IPC_EXCL and the nine permission bits only;
+    // a key that exists fails with EEXIST (a block cannot join a segment). The block's fd must
+    // be open O_RDWR. removal: see pmm::Segment (by default the segment outlives the handle).
+    // Throws pmm::Error with the ioctl's errno (ENOTTY: the kernel has no such ioctl).
+    Segment shmget(const Block &block, key_t key = IPC_PRIVATE, int shmflg = 0600,
+                   Segment::Removal removal = Segment::Removal::Keep) const;
+    // The same for any fd, e.g. one received from another process.
+    Segment shmget(int blockFd, key_t key = IPC_PRIVATE, int shmflg = 0600,
+                   Segment::Removal removal = Segment::Removal::Keep) const;
 
 private:
     UniqueFD fd_;

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+// pmm::Segment and pmm::Attachment: on ordinary shmget() segments (host and guest), then on
+// segments made from PMM blocks with PMM_IOCTL_SHMGET (guest with /dev/pmm; skipped without).
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <linux/dma-heap.h>
+#include <optional>
+#include <pmm/device.h>
+#include <pmm/uapi.h>
+#include <sstream>
+#include <string>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+template <typename F> int errnoOf(F &&f)
+{
+    try {
+        f();
+    } catch (const pmm::Error &e) {
+        return e.errnum();
+    }
+    return 0;
+}
+
+void fill(std::span<std::byte> bytes, unsigned seed)
+{
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::byte>((i * 151 + seed + (i >> 12)) & 0xff);
+}
+
+// The index of the first byte that differs from the pattern, or npos.
+std::size_t firstBad(std::span<const std::byte> bytes, unsigned seed)
+{
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        if (bytes[i] != static_cast<std::byte>((i * 151 + seed + (i >> 12)) & 0xff))
+            return i;
+    return std::string::npos;
+}
+
+// Whether the id still names a segment.
+bool exists(int shmid)
+{
+    struct shmid_ds ds {};
+    return ::shmctl(shmid, IPC_STAT, &ds) == 0;
+}
+
+unsigned long attachCount(int shmid)
+{
+    struct shmid_ds ds {};
+    EXPECT_EQ(::shmctl(shmid, IPC_STAT, &ds), 0) << std::strerror(errno);
+    return ds.shm_nattch;
+}
+
+// A key no segment uses now.
+key_t freeKey()
+{
+    for (key_t k = 0x504d0000 | (::getpid() & 0xfff) << 4;; ++k)
+        if (::shmget(k, 0, 0) < 0 && errno == ENOENT)
+            return k;
+}
+
+// The size /proc/sysvipc/shm (what ipcs -m reads) gives the id, if it lists it.
+std::optional<std::uint64_t> procSize(int shmid)
+{
+    std::ifstream in("/proc/sysvipc/shm");
+    std::string line;
+    std::getline(in, line); // header: key shmid perms size ...
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        long long key, id, perms;
+        std::uint64_t size;
+        if (fields >> key >> id >> perms >> size && id == shmid)
+            return size;
+    }
+    return std::nullopt;
+}
+
+// How many segments /proc/sysvipc/shm lists.
+std::size_t segmentCount()
+{
+    std::ifstream in("/proc/sysvipc/shm");
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line))
+        ++n;
+    return n ? n - 1 : 0;
+}
+
+// --- Ordinary segments: the handle and attachment semantics, no device needed. ---
+
+TEST(SysvSegment, CreateAttachStat)
+{
+    pmm::Segment seg =
+        pmm::Segment::create(3 * kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    ASSERT_TRUE(seg.isValid());
+    EXPECT_EQ(seg.size(), 3 * kPage);
+    EXPECT_EQ(seg.stat().shm_segsz, 3 * kPage);
+    EXPECT_EQ(seg.stat().shm_perm.mode & 0777, 0600u);
+    pmm::Attachment a = seg.attach();
+    pmm::Attachment b = seg.attach();
+    ASSERT_EQ(a.size(), 3 * kPage);
+    EXPECT_NE(a.address(), b.address());
+    EXPECT_EQ(attachCount(seg.id()), 2u);
+    fill(a.data(), 5);
+    EXPECT_EQ(firstBad(b.constData(), 5), std::string::npos);
+    pmm::Attachment ro = seg.attach(SHM_RDONLY);
+    EXPECT_EQ(firstBad(ro.constData(), 5), std::string::npos);
+    b.detach();
+    EXPECT_FALSE(b.isValid());
+    EXPECT_TRUE(b.data().empty());
+    EXPECT_EQ(attachCount(seg.id()), 2u);
+}
+
+TEST(SysvSegment, DestructorKeepsIdByDefault)
+{
+    int id;
+    {
+        pmm::Segment seg = pmm::Segment::create(kPage);
+        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::Keep);
+        id = seg.id();
+    }
+    EXPECT_TRUE(exists(id));
+    {
+        pmm::Segment again(id, kPage, pmm::Segment::Removal::OnDestroy);
+    }
+    EXPECT_FALSE(exists(id));
+}
+
+TEST(SysvSegment, RemoveKeepsAttachmentsValid)
+{
+    pmm::Segment seg = pmm::Segment::create(2 * kPage);
+    const int id = seg.id();
+    pmm::Attachment a = seg.attach();
+    fill(a.data(), 9);
+    seg.remove();
+    EXPECT_FALSE(seg.isValid());
+    EXPECT_EQ(seg.id(), -1);
+    EXPECT_EQ(seg.size(), 0u);
+    // Marked for destruction, gone from the key space, alive while attached.
+    EXPECT_EQ(firstBad(a.constData(), 9), std::string::npos);
+    EXPECT_TRUE(exists(id));
+    a.detach();
+    EXPECT_FALSE(exists(id));
+    EXPECT_EQ(errnoOf([&] { seg.remove(); }), EINVAL);
+    EXPECT_EQ(errnoOf([&] { (void)seg.attach(); }), EINVAL);
+}
+
+TEST(SysvSegment, MoveReleaseAndAssignment)
+{
+    pmm::Segment a =
+        pmm::Segment::create(kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    const int idA = a.id();
+    pmm::Segment b(std::move(a));
+    EXPECT_FALSE(a.isValid());
+    EXPECT_EQ(a.size(), 0u);
+    EXPECT_EQ(b.id(), idA);
+    EXPECT_EQ(b.removal(), pmm::Segment::Removal::OnDestroy);
+    a.reset(); // empty: removes nothing
+    EXPECT_TRUE(exists(idA));
+
+    // Move assignment removes the target's own OnDestroy segment first.
+    pmm::Segment c = pmm::Segment::create(kPage);
+    const int idC = c.id();
+    b = std::move(c);
+    EXPECT_FALSE(exists(idA));
+    EXPECT_EQ(b.id(), idC);
+    EXPECT_EQ(b.removal(), pmm::Segment::Removal::Keep);
+
+    // release() gives the id up without removing it.
+    b.setRemoval(pmm::Segment::Removal::OnDestroy);
+    const int released = b.release();
+    EXPECT_EQ(released, idC);
+    EXPECT_FALSE(b.isValid());
+    EXPECT_TRUE(exists(idC));
+    pmm::Segment(idC, kPage).remove();
+    EXPECT_FALSE(exists(idC));
+}
+
+TEST(SysvSegment, AttachmentMoveAssignmentDetachesOld)
+{
+    pmm::Segment seg =
+        pmm::Segment::create(kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    pmm::Attachment a = seg.attach();
+    pmm::Attachment b = seg.attach();
+    void *addrB = b.address();
+    EXPECT_EQ(attachCount(seg.id()), 2u);
+    a = std::move(b);
+    EXPECT_EQ(attachCount(seg.id()), 1u);
+    EXPECT_EQ(a.address(), addrB);
+    EXPECT_FALSE(b.isValid());
+    pmm::Attachment &alias = a;
+    a = std::move(alias); // self-move keeps the attachment
+    EXPECT_EQ(attachCount(seg.id()), 1u);
+    pmm::Attachment c(std::move(a));
+    EXPECT_EQ(c.address(), addrB);
+    EXPECT_EQ(attachCount(seg.id()), 1u);
+}
+
+TEST(SysvSegment, KeysAndErrors)
+{
+    const key_t key = freeKey();
+    pmm::Segment seg = pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600,
+                                            pmm::Segment::Removal::OnDestroy);
+    EXPECT_EQ(::shmget(key, 0, 0), seg.id());
+    EXPECT_EQ(errnoOf([&] { (void)pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600); }),
+              EEXIST);
+    EXPECT_EQ(errnoOf([&] { (void)pmm::Segment::create(kPage, freeKey(), 0600); }), ENOENT);
+    EXPECT_EQ(errnoOf([&] { (void)pmm::Attachment(-1, kPage); }), EINVAL);
+    try {
+        (void)pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600);
+        ADD_FAILURE() << "no exception";
+    } catch (const pmm::Error &e) {
+        EXPECT_NE(std::string(e.what()).find("EEXIST"), std::string::npos) << e.what();
+    }
+}
+
+// --- Segments made from PMM blocks. ---
+
+class PmmSegment : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (!pmm::Device::present())
+            GTEST_SKIP() << pmm::Device::kPath << " absent (not a PMM kernel)";
+        dev_.emplace();
+        const auto types = dev_->types();
+        if (types.empty())
+            GTEST_SKIP() << "no PMM memory type (boot with pmm=NAME:SIZE)";
+        type_ = types[0];
+    }
+
+    pmm::TypeStats stats() const { return pmm::readStats(type_.name); }
+    pmm::Block allocate(std::uint64_t size, std::uint32_t fdFlags = O_RDWR | O_CLOEXEC) const
+    {
+        return dev_->allocate(
+            pmm::AllocRequest{.size = size, .typeMask = type_.mask(), .fdFlags = fdFlags});
+    }
+
+    std::optional<pmm::Device> dev_;
+    pmm::TypeInfo type_;
+};
+
+TEST_F(PmmSegment, ConvertSizeModeAndIpcs)
+{
+    const auto before = stats();
+    pmm::Block block = allocate(5 * kPage + 1);
+    pmm::Segment seg = dev_->shmget(block, IPC_PRIVATE, 0640, pmm::Segment::Removal::OnDestroy);
+    ASSERT_TRUE(seg.isValid());
+    EXPECT_EQ(seg.size(), block.size());
+    const auto ds = seg.stat();
+    EXPECT_EQ(ds.shm_segsz, block.size());
+    EXPECT_EQ(ds.shm_perm.mode & 0777, 0640u);
+    EXPECT_EQ(ds.shm_perm.uid, ::geteuid());
+    EXPECT_EQ(ds.shm_cpid, ::getpid());
+    EXPECT_EQ(ds.shm_nattch, 0u);
+    EXPECT_EQ(procSize(seg.id()), block.size()); // what ipcs -m shows
+    // No new block: the segment is the block.
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(stats().freeBytes, before.freeBytes - block.size());
+}
+
+TEST_F(PmmSegment, AttachmentSharesThePmmMappingPages)
+{
+    pmm::Block block = allocate(16 * kPage);
+    pmm::Mapping map = block.map();
+    {
+        auto access = block.cpuAccess(pmm::Access::Write);
+        fill(map.data(), 1);
+        access.end();
+    }
+    pmm::Segment seg = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    pmm::Attachment att = seg.attach();
+    ASSERT_EQ(att.size(), map.size());
+    EXPECT_NE(att.address(), map.extentAddress());
+    // Written before the conversion: there, not zeroed or copied away.
+    EXPECT_EQ(firstBad(att.constData(), 1), std::string::npos);
+    // Both ways, after the conversion: one set of pages.
+    fill(att.data(), 2);
+    {
+        auto access = block.cpuAccess(pmm::Access::Read);
+        EXPECT_EQ(firstBad(map.constData(), 2), std::string::npos);
+        access.end();
+    }
+    {
+        auto access = block.cpuAccess(pmm::Access::Write);
+        fill(map.data(), 3);
+        access.end();
+    }
+    EXPECT_EQ(firstBad(att.constData(), 3), std::string::npos);
+    pmm::Attachment ro = seg.attach(SHM_RDONLY);
+    EXPECT_EQ(firstBad(ro.constData(), 3), std::string::npos);
+    EXPECT_EQ(attachCount(seg.id()), 2u);
+}
+
+TEST_F(PmmSegment, AnotherProcessAttachesById)
+{
+    pmm::Block block = allocate(4 * kPage);
+    pmm::Mapping map = block.map();
+    pmm::Segment seg = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    const int id = seg.id();
+    const std::size_t size = seg.size();
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // A SysV-only program: knows nothing but the id.
+        void *p = ::shmat(id, nullptr, 0);
+        if (p == reinterpret_cast<void *>(-1))
+            ::_exit(1);
+        fill(std::span<std::byte>(static_cast<std::byte *>(p), size), 7);
+        ::shmdt(p);
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    auto access = block.cpuAccess(pmm::Access::Read);
+    EXPECT_EQ(firstBad(map.constData(), 7), std::string::npos);
+    access.end();
+}
+
+TEST_F(PmmSegment, SegmentHoldsTheBlockUntilRemovedAndDetached)
+{
+    const auto before = stats();
+    pmm::Segment seg;
+    pmm::Attachment att;
+    {
+        pmm::MappedBlock mb(allocate(8 * kPage));
+        fill(mb.mapping.data(), 4);
+        seg = dev_->shmget(mb.block);
+        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::Keep);
+    } // the fd closed and the mapping gone: only the segment holds the block
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1);
+    att = seg.attach();
+    EXPECT_EQ(firstBad(att.constData(), 4), std::string::npos);
+    const int id = seg.id();
+    seg.remove();
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1); // still attached
+    EXPECT_EQ(firstBad(att.constData(), 4), std::string::npos);
+    att.detach();
+    EXPECT_FALSE(exists(id));
+    const auto after = stats();
+    EXPECT_EQ(after.nrBlocks, before.nrBlocks);
+    EXPECT_EQ(after.freeBytes, before.freeBytes);
+    EXPECT_EQ(after.nrFreeExtents, before.nrFreeExtents);
+}
+
+TEST_F(PmmSegment, HandleDestroyedKeepsSegmentThenIpcRmidFrees)
+{
+    const auto before = stats();
+    int id;
+    {
+        pmm::Block block = allocate(kPage);
+        id = dev_->shmget(block).id(); // the handle goes, the segment stays
+    }
+    EXPECT_TRUE(exists(id));
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1);
+    ASSERT_EQ(::shmctl(id, IPC_RMID, nullptr), 0) << std::strerror(errno); // as ipcrm -m
+    EXPECT_FALSE(exists(id));
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks);
+    EXPECT_EQ(stats().freeBytes, before.freeBytes);
+}
+
+TEST_F(PmmSegment, ConvertFromRawFdAndTwice)
+{
+    pmm::Block block = allocate(2 * kPage);
+    pmm::Segment one =
+        dev_->shmget(block.fd(), IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    EXPECT_EQ(one.size(), block.size());
+    // A second segment of the same block: the same pages again.
+    pmm::Segment two = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    EXPECT_NE(one.id(), two.id());
+    pmm::Attachment a = one.attach();
+    pmm::Attachment b = two.attach();
+    fill(a.data(), 11);
+    EXPECT_EQ(firstBad(b.constData(), 11), std::string::npos);
+}
+
+TEST_F(PmmSegment, KeyedSegment)
+{
+    const key_t key = freeKey();
+    pmm::Block block = allocate(kPage);
+    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(block, key, 0600); }), ENOENT);
+    pmm::Segment seg =
+        dev_->shmget(block, key, IPC_CREAT | IPC_EXCL | 0600, pmm::Segment::Removal::OnDestroy);
+    // Found by key, as a SysV client finds it.
+    EXPECT_EQ(::shmget(key, 0, 0), seg.id());
+    EXPECT_EQ(::shmget(key, block.size(), 0600), seg.id());
+    // A block cannot join an existing segment, with or without IPC_EXCL.
+    pmm::Block other = allocate(kPage);
+    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | IPC_EXCL | 0600); }),
+              EEXIST);
+    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | 0600); }), EEXIST);
+    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, 0600); }), EEXIST);
+    // Nor over an ordinary segment's key.
+    const key_t key2 = freeKey();
+    pmm::Segment plain =
+        pmm::Segment::create(kPage, key2, IPC_CREAT | 0600, pmm::Segment::Removal::OnDestroy);
+    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key2, IPC_CREAT | 0600); }), EEXIST);
+}
+
+TEST_F(PmmSegment, Errors)
+{
+    const auto before = stats();
+    const std::size_t idsBefore = segmentCount();
+    {
+        pmm::Block ro = allocate(kPage, O_RDONLY | O_CLOEXEC);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(ro); }), EACCES);
+        pmm::Block wo = allocate(kPage, O_WRONLY | O_CLOEXEC);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(wo); }), EACCES);
+
+        pmm::UniqueFD null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        ASSERT_TRUE(null);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(null.get()); }), ENODEV);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(dev_->fd()); }), ENODEV); // /dev/pmm itself
+        const int closed = null.get();
+        null.reset();
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(closed); }), EBADF);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(-1); }), EBADF);
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(pmm::Block()); }), EBADF);
+
+        pmm::Block block = allocate(kPage);
+        // Not 01000: that is IPC_CREAT.
+        for (int bad : {SHM_HUGETLB, SHM_NORESERVE, 0100000, 0x40000000})
+            EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(block, IPC_PRIVATE, 0600 | bad); }),
+                      EOPNOTSUPP)
+                << "shmflg 0" << std::oct << bad;
+    }
+    // Nothing leaked: no block, no segment.
+    EXPECT_EQ(segmentCount(), idsBefore);
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks);
+    EXPECT_EQ(stats().freeBytes, before.freeBytes);
+}
+
+// Raw ioctls: the structure's size and reserved fields, as for every /dev/pmm ioctl.
+TEST_F(PmmSegment, IoctlStructureSizesAndReservedFields)
+{
+    pmm::Block block = allocate(kPage);
+    auto call = [&](unsigned long request, void *arg) {
+        int ret = ::ioctl(dev_->fd(), request, arg);
+        int err = ret < 0 ? errno : 0;
+        return err;
+    };
+    auto removeId = [](int id) {
+        if (id >= 0)
+            EXPECT_EQ(::shmctl(id, IPC_RMID, nullptr), 0) << std::strerror(errno);
+    };
+    struct pmm_shmget_data d {};
+    d.fd = static_cast<__u32>(block.fd());
+    d.key = IPC_PRIVATE;
+    d.shmflg = 0600;
+    d.shmid = -1;
+    d.flags = 1;
+    EXPECT_EQ(call(PMM_IOCTL_SHMGET, &d), EINVAL);
+    d.flags = 0;
+    d.reserved = 1;
+    EXPECT_EQ(call(PMM_IOCTL_SHMGET, &d), EINVAL);
+    d.reserved = 0;
+
+    // PMM_SHMGET_SIZE_VER0 bytes: accepted, shmid written back.
+    struct {
+        struct pmm_shmget_data d;
+        __u32 extra[4];
+    } big{};
+    std::memcpy(&big.d, &d, sizeof(d));
+    big.d.shmid = -1;
+    const auto req = [](std::size_t size) {
+        return static_cast<unsigned long>(
+            _IOC(_IOC_READ | _IOC_WRITE, PMM_IOC_MAGIC, _IOC_NR(PMM_IOCTL_SHMGET), size));
+    };
+    EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0), &big), 0);
+    EXPECT_GE(big.d.shmid, 0);
+    removeId(big.d.shmid);
+    big.d.shmid = -1;
+    EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0 - 4), &big), EINVAL);
+    // Larger: zero tail accepted, non-zero tail refused.
+    EXPECT_EQ(call(req(sizeof(big)), &big), 0);
+    EXPECT_GE(big.d.shmid, 0);
+    removeId(big.d.shmid);
+    big.d.shmid = -1;
+    big.extra[3] = 1;
+    EXPECT_EQ(call(req(sizeof(big)), &big), EINVAL);
+    EXPECT_EQ(big.d.shmid, -1);
+}
+
+// A buffer of a PMM dma-heap is a PMM dma-buf; one of another heap is not.
+TEST_F(PmmSegment, DmaHeapBuffers)
+{
+    auto heapAlloc = [](const std::string &heap, std::uint64_t len) -> pmm::UniqueFD {
+        pmm::UniqueFD h(::open(("/dev/dma_heap/" + heap).c_str(), O_RDONLY | O_CLOEXEC));
+        if (!h)
+            return {};
+        struct dma_heap_allocation_data data {};
+        data.len = len;
+        data.fd_flags = O_RDWR | O_CLOEXEC;
+        if (::ioctl(h.get(), DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+            return {};
+        return pmm::UniqueFD(static_cast<int>(data.fd));
+    };
+    bool ran = false;
+    if (pmm::UniqueFD sys = heapAlloc("system", kPage); sys) {
+        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(sys.get()); }), ENODEV);
+        ran = true;
+    }
+    if (pmm::UniqueFD own = heapAlloc("pmm-" + type_.name, 2 * kPage); own) {
+        pmm::Segment seg =
+            dev_->shmget(own.get(), IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+        EXPECT_EQ(seg.size(), 2 * kPage);
+        pmm::Mapping map(own.get(), 2 * kPage);
+        pmm::Attachment att = seg.attach();
+        fill(map.data(), 13);
+        EXPECT_EQ(firstBad(att.constData(), 13), std::string::npos);
+        ran = true;
+    }
+    if (!ran)
+        GTEST_SKIP() << "no dma-heap to allocate from";
+}
+
+// shmctl on a PMM segment: IPC_SET works; SHM_LOCK and SHM_UNLOCK succeed and change nothing
+// (the uapi: the block is reserved memory, never swapped; SHM_LOCKED is not reported).
+TEST_F(PmmSegment, ShmctlOnPmmSegment)
+{
+    pmm::Block block = allocate(kPage);
+    pmm::Segment seg = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    struct shmid_ds ds = seg.stat();
+    ds.shm_perm.mode = 0644;
+    ASSERT_EQ(::shmctl(seg.id(), IPC_SET, &ds), 0) << std::strerror(errno);
+    EXPECT_EQ(seg.stat().shm_perm.mode & 0777, 0644u);
+    pmm::Attachment att = seg.attach();
+    fill(att.data(), 17);
+    EXPECT_EQ(::shmctl(seg.id(), SHM_LOCK, nullptr), 0) << std::strerror(errno);
+    EXPECT_EQ(seg.stat().shm_perm.mode, 0644u);
+    EXPECT_EQ(::shmctl(seg.id(), SHM_UNLOCK, nullptr), 0) << std::strerror(errno);
+    EXPECT_EQ(seg.stat().shm_perm.mode, 0644u);
+    EXPECT_EQ(firstBad(att.constData(), 17), std::string::npos);
+}
+
+} // namespace
