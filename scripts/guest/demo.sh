@@ -42,6 +42,8 @@ if [ -e /dev/pmm ]; then
 		"$pmmctl" types
 		echo "\$ pmmctl alloc 8M --type general"
 		"$pmmctl" alloc 8M --type general
+		echo
+		bash "$PMM_ROOT/scripts/guest/demo-shm.sh" "$pmmctl"
 	else
 		echo "(no pmmctl: build userspace-cxx against the kernel's headers)"
 	fi

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-// pmmctl: list PMM memory types, allocate and hold blocks, show what BLOCK_INFO says.
+// pmmctl: list PMM memory types, allocate and hold blocks, show what BLOCK_INFO says, make a
+// block a System V shared memory segment.
 //   pmmctl types
 //   pmmctl alloc SIZE [--type NAME | --mask M] [--align A] [--hold SECONDS]
 //   pmmctl info [SIZE] [--type NAME | --mask M] [--fd N]
+//   pmmctl shmget SIZE [--type NAME | --mask M] [--align A] [--key K [--excl]] [--mode MODE]
+//   pmmctl shmget --fd N [--key K [--excl]] [--mode MODE]
 // Exit status: 0 success, 1 failure, 2 usage.
 #include <chrono>
 #include <cinttypes>
@@ -11,6 +14,7 @@
 #include <cstring>
 #include <optional>
 #include <pmm/device.h>
+#include <pmm/segment.h>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,7 +33,13 @@ void printUsage(FILE *out)
                  "usage: pmmctl types\n"
                  "       pmmctl alloc SIZE [--type NAME | --mask M] [--align A] [--hold SECONDS]\n"
                  "       pmmctl info [SIZE] [--type NAME | --mask M] [--fd N]\n"
-                 "SIZE and A take a K, M or G suffix (powers of 1024); M is a number (0x ok).\n");
+                 "       pmmctl shmget SIZE [--type NAME | --mask M] [--align A] [--key K [--excl]]"
+                 " [--mode MODE]\n"
+                 "       pmmctl shmget --fd N [--key K [--excl]] [--mode MODE]\n"
+                 "SIZE and A take a K, M or G suffix (powers of 1024); M and K are numbers (0x ok);"
+                 " MODE is octal.\n"
+                 "shmget leaves a System V segment holding the block and prints \"shmid ID\";"
+                 " ipcrm -m ID frees it.\n");
 }
 
 std::uint64_t parseNumber(std::string_view s, bool suffixes, const char *what)
@@ -120,6 +130,9 @@ struct Options {
     std::uint64_t align = 0;
     unsigned hold = 0;
     std::optional<int> fd;
+    std::optional<key_t> key;
+    bool excl = false;
+    std::optional<int> mode;
 };
 
 Options parseOptions(int argc, char **argv, int first)
@@ -145,7 +158,21 @@ Options parseOptions(int argc, char **argv, int first)
             o.hold = static_cast<unsigned>(parseNumber(value(), false, "seconds"));
         else if (a == "--fd")
             o.fd = static_cast<int>(parseNumber(value(), false, "fd"));
-        else if (a.size() > 1 && a[0] == '-')
+        else if (a == "--key") {
+            auto k = parseNumber(value(), false, "key");
+            if (k > UINT32_MAX)
+                throw Usage("key does not fit in 32 bits");
+            o.key = static_cast<key_t>(static_cast<std::uint32_t>(k));
+        } else if (a == "--excl")
+            o.excl = true;
+        else if (a == "--mode") {
+            const std::string m(value());
+            char *end = nullptr;
+            const unsigned long v = std::strtoul(m.c_str(), &end, 8);
+            if (m.empty() || *end || v > 0777)
+                throw Usage("bad mode: '" + m + "' (octal, at most 0777)");
+            o.mode = static_cast<int>(v);
+        } else if (a.size() > 1 && a[0] == '-')
             throw Usage("unknown option " + std::string(a));
         else
             o.positional.emplace_back(a);
@@ -251,6 +278,84 @@ int cmdAlloc(const pmm::Device &dev, const Options &o)
     return 0;
 }
 
+// Writes a pattern through the block's dma-buf mapping and checks it through a shmat() of the
+// segment: the segment must be the block's pages, not a copy. The number of words that differ.
+std::size_t checkSamePages(const pmm::Block &block, const pmm::Segment &segment)
+{
+    auto pattern = [](std::size_t i) {
+        return static_cast<std::uint64_t>(i) * 0xD6E8FEB86659FD93ull + 1;
+    };
+    pmm::Mapping map = block.map();
+    const std::size_t words = map.size() / sizeof(std::uint64_t);
+    {
+        auto access = block.cpuAccess(pmm::Access::Write);
+        for (std::size_t i = 0; i < words; ++i) {
+            const std::uint64_t v = pattern(i);
+            std::memcpy(map.data().data() + i * sizeof(v), &v, sizeof(v));
+        }
+        access.end();
+    }
+    const pmm::Attachment att = segment.attach(SHM_RDONLY);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < words && i * sizeof(std::uint64_t) < att.size(); ++i) {
+        std::uint64_t v;
+        std::memcpy(&v, att.constData().data() + i * sizeof(v), sizeof(v));
+        bad += v != pattern(i);
+    }
+    return bad;
+}
+
+int cmdShmget(const pmm::Device &dev, const Options &o)
+{
+    int shmflg = o.mode.value_or(0600);
+    key_t key = IPC_PRIVATE;
+    if (o.key) {
+        key = *o.key;
+        shmflg |= IPC_CREAT | (o.excl ? IPC_EXCL : 0);
+    } else if (o.excl) {
+        throw Usage("--excl needs --key");
+    }
+    const bool fromFd = o.fd.has_value();
+    if (fromFd) {
+        // A block this process inherited: convert it as it is, nothing written into it.
+        printBlockInfo(dev, *o.fd);
+        const pmm::Segment segment = dev.shmget(*o.fd, key, shmflg);
+        std::printf("converted to a System V segment of %" PRIu64 " bytes (%s)\n", segment.size(),
+                    human(segment.size()).c_str());
+        std::printf("shmid %d\n", segment.id());
+        return 0;
+    }
+    const std::uint64_t size = parseNumber(o.positional[0], true, "size");
+    const std::uint32_t mask = maskOf(dev, o);
+    std::printf("statistics before:\n");
+    printStats("before");
+    pmm::Segment segment;
+    std::size_t bad = 0;
+    {
+        const pmm::Block block = dev.allocate(size, mask, o.align);
+        std::printf("allocated %" PRIu64 " bytes (mask 0x%" PRIx32 ", align %" PRIu64 "):\n", size,
+                    mask, o.align);
+        printBlockInfo(dev, block.fd());
+        // Removed again if anything below fails: only a checked segment is left behind.
+        segment = dev.shmget(block, key, shmflg, pmm::Segment::Removal::OnDestroy);
+        std::printf("converted to a System V segment of %" PRIu64 " bytes (%s), key 0x%08x, mode "
+                    "%03o\n",
+                    segment.size(), human(segment.size()).c_str(), static_cast<unsigned>(key),
+                    static_cast<unsigned>(shmflg & 0777));
+        bad = checkSamePages(block, segment);
+        std::printf("pattern written through the dma-buf mapping, read through shmat(): %s\n",
+                    bad ? (std::to_string(bad) + " words differ: not the same pages").c_str()
+                        : "same pages");
+    } // the block's fd closed: the segment holds the block now
+    if (bad)
+        return 1; // the segment is removed
+    segment.setRemoval(pmm::Segment::Removal::Keep);
+    std::printf("block fd closed; the segment holds the block. statistics:\n");
+    printStats("shm");
+    std::printf("shmid %d\n", segment.release());
+    return 0;
+}
+
 int cmdInfo(const pmm::Device &dev, const Options &o)
 {
     if (o.fd) {
@@ -290,7 +395,7 @@ int main(int argc, char **argv)
     }
     try {
         const Options o = parseOptions(argc, argv, 2);
-        if (cmd != "types" && cmd != "alloc" && cmd != "info")
+        if (cmd != "types" && cmd != "alloc" && cmd != "info" && cmd != "shmget")
             throw Usage("unknown command '" + std::string(cmd) + "'");
         if (cmd == "types" && (!o.positional.empty() || o.type || o.mask || o.fd))
             throw Usage("types takes no arguments");
@@ -298,6 +403,12 @@ int main(int argc, char **argv)
             throw Usage("alloc takes one SIZE");
         if (cmd == "info" && o.positional.size() > 1)
             throw Usage("info takes at most one SIZE");
+        if (cmd == "shmget" && o.positional.size() + (o.fd ? 1 : 0) != 1)
+            throw Usage("shmget takes one SIZE or --fd N");
+        if (cmd != "shmget" && (o.key || o.excl || o.mode))
+            throw Usage("--key, --excl and --mode are shmget's");
+        if (cmd == "shmget" && o.fd && (o.type || o.mask || o.align))
+            throw Usage("shmget --fd takes no --type, --mask or --align");
         for (const auto &p : o.positional)
             (void)parseNumber(p, true, "size"); // usage errors before any device error
         const pmm::Device dev;
@@ -307,6 +418,8 @@ int main(int argc, char **argv)
         }
         if (cmd == "alloc")
             return cmdAlloc(dev, o);
+        if (cmd == "shmget")
+            return cmdShmget(dev, o);
         return cmdInfo(dev, o);
     } catch (const Usage &e) {
         std::fflush(stdout);
