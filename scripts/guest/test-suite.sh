@@ -45,6 +45,8 @@ if [ -r "$heaps/kselftest-list.txt" ]; then
 else
 	echo "== dmabuf-heaps kselftest: not built"
 fi
+# System V shared memory: MIT-SHM on PMM segments, the ipc kselftest, stress-ng.
+bash "$PMM_ROOT/scripts/guest/sysv-tests.sh"
 if [ -r "$PMM_OUT/kselftest.tap" ]; then
 	usage_at_end=$(pmm_usage)
 	if [ "$usage_at_end" = "$usage_at_start" ]; then

@@ -12,6 +12,7 @@ SETUP_PACKAGES=(
 	cmake g++ libgtest-dev libbenchmark-dev
 	clang libclang-rt-14-dev gnuplot-nox
 	b4
+	libx11-dev libxext-dev xvfb stress-ng
 )
 
 cmd_setup() {

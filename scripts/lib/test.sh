@@ -309,6 +309,7 @@ flavour_stages() {
 		stage "kselftest build $f" st_kselftest_build "$f" || true
 		stage "c++ guest build $f" st_cxx_guest_build "$f" || true
 		stage "heaps build $f" st_dmabuf_heaps_build "$f" || true
+		sysv_build_stages "$f"
 		BOOT_CONSOLE=''
 		stage "boot $f" st_boot "$f" || true
 		stage "kunit $f" st_kunit || true
@@ -316,6 +317,7 @@ flavour_stages() {
 		stage "c++ in-guest $f" st_cxx_guest || true
 		stage "c++ media $f" st_cxx_media || true
 		stage "dmabuf-heaps $f" st_dmabuf_heaps "$f" || true
+		sysv_result_stages "$f"
 		stage "splats $f" st_splats || true
 		if [[ $f == default ]]; then
 			stage "cmdline cases" st_cmdline_tests || true
