@@ -96,6 +96,76 @@ std::size_t segmentCount()
     return n ? n - 1 : 0;
 }
 
+// --- What SysV programs and tools do with a segment: run on ordinary and PMM segments. ---
+
+std::size_t pageSize()
+{
+    return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// The namespace-wide commands of ipcs -u, ipcs -m -i and ipcs -l: SHM_INFO counts the
+// segment's pages, SHM_STAT and SHM_STAT_ANY find it by index, IPC_INFO; /proc/sysvipc/shm.
+void checkShmctlCommands(const pmm::Segment &seg)
+{
+    struct shm_info info {};
+    const int maxIndex = ::shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds *>(&info));
+    ASSERT_GE(maxIndex, 0) << std::strerror(errno);
+    EXPECT_GE(info.used_ids, 1);
+    EXPECT_GE(info.shm_tot, seg.size() / pageSize());
+    for (const int cmd : {SHM_STAT, SHM_STAT_ANY}) {
+        bool found = false;
+        for (int i = 0; i <= maxIndex; ++i) {
+            struct shmid_ds ds {};
+            if (::shmctl(i, cmd, &ds) == seg.id()) {
+                found = true;
+                EXPECT_EQ(ds.shm_segsz, seg.size());
+            }
+        }
+        EXPECT_TRUE(found) << (cmd == SHM_STAT ? "SHM_STAT" : "SHM_STAT_ANY");
+    }
+    struct shminfo limits {};
+    EXPECT_GE(::shmctl(0, IPC_INFO, reinterpret_cast<struct shmid_ds *>(&limits)), 0);
+    EXPECT_GE(limits.shmmax, seg.size());
+    EXPECT_EQ(procSize(seg.id()), seg.size());
+}
+
+// A child inherits the parent's attachment across fork() and writes through it.
+void checkForkInheritsAttachment(const pmm::Segment &seg)
+{
+    pmm::Attachment att = seg.attach();
+    fill(att.data(), 21);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const bool ok = firstBad(att.constData(), 21) == std::string::npos;
+        fill(att.data(), 22);
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    EXPECT_EQ(firstBad(att.constData(), 22), std::string::npos);
+    EXPECT_EQ(attachCount(seg.id()), 1u); // the child's went with it
+}
+
+// munmap() of a page in the middle of an attachment splits it; shmdt() still detaches every
+// piece. The segment needs three pages at least.
+void checkPartialMunmap(const pmm::Segment &seg)
+{
+    const std::size_t page = pageSize();
+    ASSERT_GE(seg.size(), 3 * page);
+    pmm::Attachment att = seg.attach();
+    fill(att.data(), 24);
+    ASSERT_EQ(::munmap(att.data().data() + page, page), 0) << std::strerror(errno);
+    EXPECT_EQ(firstBad(att.constData().first(page), 24), std::string::npos);
+    const auto rest = att.constData().subspan(2 * page);
+    std::vector<std::byte> want(att.size());
+    fill(want, 24);
+    EXPECT_TRUE(std::equal(rest.begin(), rest.end(), want.begin() + 2 * page));
+    att.detach();
+    EXPECT_EQ(attachCount(seg.id()), 0u);
+}
+
 // --- Ordinary segments: the handle and attachment semantics, no device needed. ---
 
 TEST(SysvSegment, CreateAttachStat)
@@ -222,6 +292,15 @@ TEST(SysvSegment, KeysAndErrors)
     } catch (const pmm::Error &e) {
         EXPECT_NE(std::string(e.what()).find("EEXIST"), std::string::npos) << e.what();
     }
+}
+
+TEST(SysvSegment, ToolsForkAndSplit)
+{
+    pmm::Segment seg =
+        pmm::Segment::create(4 * kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    checkShmctlCommands(seg);
+    checkForkInheritsAttachment(seg);
+    checkPartialMunmap(seg);
 }
 
 // --- Segments made from PMM blocks. ---
@@ -523,6 +602,22 @@ TEST_F(PmmSegment, DmaHeapBuffers)
     }
     if (!ran)
         GTEST_SKIP() << "no dma-heap to allocate from";
+}
+
+// What ipcs does, fork() with an attachment, a split attachment: the paths of ipc/shm.c that
+// look at a segment's file beyond mmap.
+TEST_F(PmmSegment, ToolsForkAndSplit)
+{
+    const auto before = stats();
+    {
+        pmm::Block block = allocate(4 * kPage);
+        pmm::Segment seg = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+        checkShmctlCommands(seg);
+        checkForkInheritsAttachment(seg);
+        checkPartialMunmap(seg);
+    }
+    EXPECT_EQ(stats().nrBlocks, before.nrBlocks);
+    EXPECT_EQ(stats().freeBytes, before.freeBytes);
 }
 
 // shmctl on a PMM segment: IPC_SET works; SHM_LOCK and SHM_UNLOCK succeed and change nothing
