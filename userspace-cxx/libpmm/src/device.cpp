@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <cerrno>
 #include <cstring>
+#include <linux/pmm.h>
 #include <pmm/device.h>
-#include <pmm/uapi.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 

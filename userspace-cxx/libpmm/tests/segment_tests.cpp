@@ -8,9 +8,9 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <linux/dma-heap.h>
+#include <linux/pmm.h>
 #include <optional>
 #include <pmm/device.h>
-#include <pmm/uapi.h>
 #include <sstream>
 #include <string>
 #include <sys/ioctl.h>
