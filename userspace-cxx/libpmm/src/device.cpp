@@ -8,19 +8,6 @@
 
 namespace pmm {
 
-namespace {
-
-int xioctl(int fd, unsigned long request, void *arg)
-{
-    int ret;
-    do {
-        ret = ::ioctl(fd, request, arg);
-    } while (ret < 0 && errno == EINTR);
-    return ret;
-}
-
-} // namespace
-
 Device::Device(const std::string &path)
 {
     fd_.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -38,7 +25,7 @@ std::optional<TypeInfo> Device::typeInfo(std::uint32_t id) const
 {
     struct pmm_type_info info {};
     info.id = id;
-    if (xioctl(fd_.get(), PMM_IOCTL_TYPE_INFO, &info) < 0) {
+    if (ioctlRetry(fd_.get(), PMM_IOCTL_TYPE_INFO, &info) < 0) {
         if (errno == ENOENT)
             return std::nullopt;
         throwErrno(errno, "PMM_IOCTL_TYPE_INFO id " + std::to_string(id));
@@ -80,7 +67,7 @@ Block Device::allocate(const AllocRequest &request) const
     data.align = request.align;
     data.type_mask = request.typeMask;
     data.flags = request.flags;
-    if (xioctl(fd_.get(), PMM_IOCTL_ALLOC, &data) < 0)
+    if (ioctlRetry(fd_.get(), PMM_IOCTL_ALLOC, &data) < 0)
         throwErrno(errno, "PMM_IOCTL_ALLOC of " + std::to_string(request.size) + " bytes");
     UniqueFD fd(static_cast<int>(data.fd)); // wrapped at once: closed if anything below throws
     const BlockInfo info = blockInfo(fd.get());
@@ -91,7 +78,7 @@ BlockInfo Device::blockInfo(int blockFd) const
 {
     struct pmm_block_info info {};
     info.fd = static_cast<__u32>(blockFd);
-    if (xioctl(fd_.get(), PMM_IOCTL_BLOCK_INFO, &info) < 0)
+    if (ioctlRetry(fd_.get(), PMM_IOCTL_BLOCK_INFO, &info) < 0)
         throwErrno(errno, "PMM_IOCTL_BLOCK_INFO of fd " + std::to_string(blockFd));
     return BlockInfo{.size = info.size, .typeId = info.type_id};
 }
@@ -104,7 +91,7 @@ int shmgetIoctl(int devFd, int blockFd, key_t key, int shmflg)
     data.fd = static_cast<__u32>(blockFd);
     data.key = static_cast<__s32>(key);
     data.shmflg = static_cast<__u32>(shmflg);
-    if (xioctl(devFd, PMM_IOCTL_SHMGET, &data) < 0)
+    if (ioctlRetry(devFd, PMM_IOCTL_SHMGET, &data) < 0)
         throwErrno(errno, "PMM_IOCTL_SHMGET of fd " + std::to_string(blockFd));
     return data.shmid;
 }

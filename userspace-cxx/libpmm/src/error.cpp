@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <cerrno>
 #include <cstring>
 #include <pmm/error.h>
+#include <sys/ioctl.h>
 
 namespace pmm {
 
@@ -21,6 +23,15 @@ Error::Error(int err, const std::string &context)
 void throwErrno(int err, const std::string &context)
 {
     throw Error(err, context);
+}
+
+int ioctlRetry(int fd, unsigned long request, void *arg)
+{
+    int ret;
+    do {
+        ret = ::ioctl(fd, request, arg);
+    } while (ret < 0 && errno == EINTR);
+    return ret;
 }
 
 } // namespace pmm

@@ -35,17 +35,6 @@ std::uint64_t roundUp(std::uint64_t v, std::uint64_t to)
     return (v + to - 1) / to * to;
 }
 
-// The errno of f(), which must throw pmm::Error; 0 if it does not throw.
-template <typename F> int errnoOf(F &&f)
-{
-    try {
-        f();
-    } catch (const pmm::Error &e) {
-        return e.errnum();
-    }
-    return 0;
-}
-
 // Whether [addr, addr + len) is mapped: mincore() fails with ENOMEM on unmapped pages.
 bool isMapped(void *addr, std::size_t len)
 {
@@ -199,7 +188,7 @@ TEST_F(PmmTest, AllocateMapWriteRead)
         EXPECT_EQ(std::memcmp(part.data().data(), map.data().data() + kPage + 3, 100), 0);
         access.end();
     }
-    EXPECT_EQ(errnoOf([&] { (void)block.map(0, block.size() + 1); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)block.map(0, block.size() + 1); }), EINVAL);
 }
 
 TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
@@ -299,25 +288,25 @@ TEST_F(PmmTest, ErrorsCarryErrno)
     std::uint64_t total = 0;
     for (auto &t : types_)
         total += t.totalBytes;
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(0); }), ERANGE);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(~0ull); }), EOVERFLOW);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EDOM);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EDOM);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EDOM);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
-    EXPECT_EQ(errnoOf([&] {
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(0); }), ERANGE);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(~0ull); }), EOVERFLOW);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EDOM);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EDOM);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EDOM);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
+    EXPECT_EQ(pmm::errnoOf([&] {
                   dev_->allocate(pmm::AllocRequest{.size = kPage, .fdFlags = O_RDWR | O_NONBLOCK});
               }),
               EOPNOTSUPP);
-    EXPECT_EQ(errnoOf([&] { dev_->allocate(pmm::AllocRequest{.size = kPage, .flags = 1}); }),
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(pmm::AllocRequest{.size = kPage, .flags = 1}); }),
               EINVAL);
     // BLOCK_INFO: not a PMM dma-buf, and not an open fd.
     pmm::UniqueFD null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    EXPECT_EQ(errnoOf([&] { dev_->blockInfo(null.get()); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(null.get()); }), EINVAL);
     const int closed = null.get();
     null.reset();
-    EXPECT_EQ(errnoOf([&] { dev_->blockInfo(closed); }), EBADF);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(closed); }), EBADF);
     // The message names the errno.
     try {
         dev_->allocate(0);
@@ -333,7 +322,7 @@ TEST_F(PmmTest, ReadOnlyFdRefusesWritableMapping)
     REQUIRE_TYPE();
     pmm::Block block =
         dev_->allocate(pmm::AllocRequest{.size = kPage, .fdFlags = O_RDONLY | O_CLOEXEC});
-    EXPECT_EQ(errnoOf([&] { (void)block.map(PROT_READ | PROT_WRITE); }), EACCES);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)block.map(PROT_READ | PROT_WRITE); }), EACCES);
     pmm::Mapping ro = block.map(PROT_READ);
     EXPECT_EQ(ro.constData()[0], std::byte{0});
 }

@@ -22,16 +22,6 @@ namespace {
 
 constexpr std::uint64_t kPage = 4096;
 
-template <typename F> int errnoOf(F &&f)
-{
-    try {
-        f();
-    } catch (const pmm::Error &e) {
-        return e.errnum();
-    }
-    return 0;
-}
-
 void fill(std::span<std::byte> bytes, unsigned seed)
 {
     for (std::size_t i = 0; i < bytes.size(); ++i)
@@ -221,8 +211,8 @@ TEST(SysvSegment, RemoveKeepsAttachmentsValid)
     EXPECT_TRUE(exists(id));
     a.detach();
     EXPECT_FALSE(exists(id));
-    EXPECT_EQ(errnoOf([&] { seg.remove(); }), EINVAL);
-    EXPECT_EQ(errnoOf([&] { (void)seg.attach(); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { seg.remove(); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)seg.attach(); }), EINVAL);
 }
 
 TEST(SysvSegment, MoveReleaseAndAssignment)
@@ -282,10 +272,11 @@ TEST(SysvSegment, KeysAndErrors)
     pmm::Segment seg = pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600,
                                             pmm::Segment::Removal::OnDestroy);
     EXPECT_EQ(::shmget(key, 0, 0), seg.id());
-    EXPECT_EQ(errnoOf([&] { (void)pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600); }),
-              EEXIST);
-    EXPECT_EQ(errnoOf([&] { (void)pmm::Segment::create(kPage, freeKey(), 0600); }), ENOENT);
-    EXPECT_EQ(errnoOf([&] { (void)pmm::Attachment(-1, kPage); }), EINVAL);
+    EXPECT_EQ(
+        pmm::errnoOf([&] { (void)pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600); }),
+        EEXIST);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)pmm::Segment::create(kPage, freeKey(), 0600); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)pmm::Attachment(-1, kPage); }), EINVAL);
     try {
         (void)pmm::Segment::create(kPage, key, IPC_CREAT | IPC_EXCL | 0600);
         ADD_FAILURE() << "no exception";
@@ -468,7 +459,7 @@ TEST_F(PmmSegment, KeyedSegment)
 {
     const key_t key = freeKey();
     pmm::Block block = allocate(kPage);
-    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(block, key, 0600); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(block, key, 0600); }), ENOENT);
     pmm::Segment seg =
         dev_->shmget(block, key, IPC_CREAT | IPC_EXCL | 0600, pmm::Segment::Removal::OnDestroy);
     // Found by key, as a SysV client finds it.
@@ -476,15 +467,15 @@ TEST_F(PmmSegment, KeyedSegment)
     EXPECT_EQ(::shmget(key, block.size(), 0600), seg.id());
     // A block cannot join an existing segment, with or without IPC_EXCL.
     pmm::Block other = allocate(kPage);
-    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | IPC_EXCL | 0600); }),
+    EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | IPC_EXCL | 0600); }),
               EEXIST);
-    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | 0600); }), EEXIST);
-    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key, 0600); }), EEXIST);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(other, key, IPC_CREAT | 0600); }), EEXIST);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(other, key, 0600); }), EEXIST);
     // Nor over an ordinary segment's key.
     const key_t key2 = freeKey();
     pmm::Segment plain =
         pmm::Segment::create(kPage, key2, IPC_CREAT | 0600, pmm::Segment::Removal::OnDestroy);
-    EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(other, key2, IPC_CREAT | 0600); }), EEXIST);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(other, key2, IPC_CREAT | 0600); }), EEXIST);
 }
 
 TEST_F(PmmSegment, Errors)
@@ -493,24 +484,24 @@ TEST_F(PmmSegment, Errors)
     const std::size_t idsBefore = segmentCount();
     {
         pmm::Block ro = allocate(kPage, O_RDONLY | O_CLOEXEC);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(ro); }), EACCES);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(ro); }), EACCES);
         pmm::Block wo = allocate(kPage, O_WRONLY | O_CLOEXEC);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(wo); }), EACCES);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(wo); }), EACCES);
 
         pmm::UniqueFD null(::open("/dev/null", O_RDWR | O_CLOEXEC));
         ASSERT_TRUE(null);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(null.get()); }), ENODEV);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(dev_->fd()); }), ENODEV); // /dev/pmm itself
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(null.get()); }), ENODEV);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(dev_->fd()); }), ENODEV); // /dev/pmm itself
         const int closed = null.get();
         null.reset();
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(closed); }), EBADF);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(-1); }), EBADF);
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(pmm::Block()); }), EBADF);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(closed); }), EBADF);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(-1); }), EBADF);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(pmm::Block()); }), EBADF);
 
         pmm::Block block = allocate(kPage);
         // Not 01000: that is IPC_CREAT.
         for (int bad : {SHM_HUGETLB, SHM_NORESERVE, 0100000, 0x40000000})
-            EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(block, IPC_PRIVATE, 0600 | bad); }),
+            EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(block, IPC_PRIVATE, 0600 | bad); }),
                       EOPNOTSUPP)
                 << "shmflg 0" << std::oct << bad;
     }
@@ -587,7 +578,7 @@ TEST_F(PmmSegment, DmaHeapBuffers)
     };
     bool ran = false;
     if (pmm::UniqueFD sys = heapAlloc("system", kPage); sys) {
-        EXPECT_EQ(errnoOf([&] { (void)dev_->shmget(sys.get()); }), ENODEV);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(sys.get()); }), ENODEV);
         ran = true;
     }
     if (pmm::UniqueFD own = heapAlloc("pmm-" + type_.name, 2 * kPage); own) {

@@ -22,4 +22,18 @@ std::string errnoName(int err);
 // Throws Error(err, context).
 [[noreturn]] void throwErrno(int err, const std::string &context);
 
+// The errno of the Error that f() throws, or 0 if it returns: for checking errors in one line.
+template <typename F> int errnoOf(F &&f)
+{
+    try {
+        f();
+    } catch (const Error &e) {
+        return e.errnum();
+    }
+    return 0;
+}
+
+// ioctl(), again for as long as a signal interrupts it.
+int ioctlRetry(int fd, unsigned long request, void *arg);
+
 } // namespace pmm

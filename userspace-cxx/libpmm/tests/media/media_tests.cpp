@@ -66,16 +66,6 @@ std::uint64_t blocksHeld()
     return n;
 }
 
-template <typename F> int errnoOf(F &&f)
-{
-    try {
-        f();
-    } catch (const pmm::Error &e) {
-        return e.errnum();
-    }
-    return 0;
-}
-
 std::uint32_t be32(std::span<const std::byte> b, std::size_t offset)
 {
     std::uint32_t v = 0;
@@ -479,7 +469,7 @@ TEST_F(PmmDevices, VgemDumbBufferIsNotAPmmBlock)
         ASSERT_TRUE(fd);
         // A dma-buf (it takes DMA_BUF_IOCTL_SYNC) but not PMM's.
         EXPECT_NO_THROW(pmm::CpuAccess(fd.get(), pmm::Access::Read).end());
-        EXPECT_EQ(errnoOf([&] { (void)dev_->blockInfo(fd.get()); }), EINVAL);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->blockInfo(fd.get()); }), EINVAL);
     }
     EXPECT_EQ(usage(), before);
 }

@@ -17,15 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int xioctl(int fd, unsigned long request, void *arg)
-{
-    int ret;
-    do {
-        ret = ::ioctl(fd, request, arg);
-    } while (ret < 0 && errno == EINTR);
-    return ret;
-}
-
 std::string fixedString(const __u8 *s, std::size_t size)
 {
     const char *c = reinterpret_cast<const char *>(s);
@@ -68,7 +59,7 @@ V4l2Device::V4l2Device(const std::string &path) : path_(path)
     fd_.reset(::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!fd_)
         throwErrno(errno, "cannot open " + path);
-    if (xioctl(fd_.get(), VIDIOC_QUERYCAP, &cap_) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_QUERYCAP, &cap_) < 0)
         throwErrno(errno, "VIDIOC_QUERYCAP on " + path);
 }
 
@@ -100,7 +91,7 @@ std::vector<std::uint32_t> V4l2Device::formats(v4l2_buf_type type) const
         struct v4l2_fmtdesc d {};
         d.index = i;
         d.type = type;
-        if (xioctl(fd_.get(), VIDIOC_ENUM_FMT, &d) < 0) {
+        if (ioctlRetry(fd_.get(), VIDIOC_ENUM_FMT, &d) < 0) {
             if (errno == EINVAL)
                 break;
             throwErrno(errno, "VIDIOC_ENUM_FMT on " + path_);
@@ -114,7 +105,7 @@ v4l2_pix_format V4l2Device::format(v4l2_buf_type type) const
 {
     struct v4l2_format f {};
     f.type = type;
-    if (xioctl(fd_.get(), VIDIOC_G_FMT, &f) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_G_FMT, &f) < 0)
         throwErrno(errno, "VIDIOC_G_FMT on " + path_);
     return f.fmt.pix;
 }
@@ -129,7 +120,7 @@ v4l2_pix_format V4l2Device::setFormat(v4l2_buf_type type, std::uint32_t fourcc, 
     f.fmt.pix.height = height;
     f.fmt.pix.sizeimage = sizeimage;
     f.fmt.pix.field = V4L2_FIELD_NONE;
-    if (xioctl(fd_.get(), VIDIOC_S_FMT, &f) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_S_FMT, &f) < 0)
         throwErrno(errno, "VIDIOC_S_FMT " + fourccName(fourcc) + " on " + path_);
     return f.fmt.pix;
 }
@@ -138,7 +129,7 @@ std::int32_t V4l2Device::control(std::uint32_t id) const
 {
     struct v4l2_control c {};
     c.id = id;
-    if (xioctl(fd_.get(), VIDIOC_G_CTRL, &c) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_G_CTRL, &c) < 0)
         throwErrno(errno, "VIDIOC_G_CTRL on " + path_);
     return c.value;
 }
@@ -148,7 +139,7 @@ void V4l2Device::setControl(std::uint32_t id, std::int32_t value)
     struct v4l2_control c {};
     c.id = id;
     c.value = value;
-    if (xioctl(fd_.get(), VIDIOC_S_CTRL, &c) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_S_CTRL, &c) < 0)
         throwErrno(errno, "VIDIOC_S_CTRL on " + path_);
 }
 
@@ -156,7 +147,7 @@ void V4l2Device::subscribeEvent(std::uint32_t type)
 {
     struct v4l2_event_subscription s {};
     s.type = type;
-    if (xioctl(fd_.get(), VIDIOC_SUBSCRIBE_EVENT, &s) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_SUBSCRIBE_EVENT, &s) < 0)
         throwErrno(errno, "VIDIOC_SUBSCRIBE_EVENT on " + path_);
 }
 
@@ -165,7 +156,7 @@ std::optional<v4l2_event> V4l2Device::waitEvent(std::chrono::milliseconds timeou
     const auto deadline = Clock::now() + timeout;
     do {
         struct v4l2_event e {};
-        if (xioctl(fd_.get(), VIDIOC_DQEVENT, &e) == 0)
+        if (ioctlRetry(fd_.get(), VIDIOC_DQEVENT, &e) == 0)
             return e;
         if (errno != ENOENT)
             throwErrno(errno, "VIDIOC_DQEVENT on " + path_);
@@ -179,7 +170,7 @@ unsigned V4l2Device::requestBuffers(v4l2_buf_type type, unsigned count)
     r.count = count;
     r.type = type;
     r.memory = V4L2_MEMORY_DMABUF;
-    if (xioctl(fd_.get(), VIDIOC_REQBUFS, &r) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_REQBUFS, &r) < 0)
         throwErrno(errno, "VIDIOC_REQBUFS(" + std::to_string(count) + ", DMABUF) on " + path_);
     return r.count;
 }
@@ -196,7 +187,7 @@ void V4l2Device::queue(v4l2_buf_type type, unsigned index, int dmabufFd, std::ui
     b.bytesused = bytesused;
     b.field = V4L2_FIELD_NONE;
     b.timestamp = timestamp;
-    if (xioctl(fd_.get(), VIDIOC_QBUF, &b) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_QBUF, &b) < 0)
         throwErrno(errno, "VIDIOC_QBUF of dma-buf fd " + std::to_string(dmabufFd) + " on " + path_);
 }
 
@@ -208,7 +199,7 @@ v4l2_buffer V4l2Device::dequeue(v4l2_buf_type type, std::chrono::milliseconds ti
         struct v4l2_buffer b {};
         b.type = type;
         b.memory = V4L2_MEMORY_DMABUF;
-        if (xioctl(fd_.get(), VIDIOC_DQBUF, &b) == 0)
+        if (ioctlRetry(fd_.get(), VIDIOC_DQBUF, &b) == 0)
             return b;
         if (errno != EAGAIN)
             throwErrno(errno, "VIDIOC_DQBUF on " + path_);
@@ -220,14 +211,14 @@ v4l2_buffer V4l2Device::dequeue(v4l2_buf_type type, std::chrono::milliseconds ti
 void V4l2Device::streamOn(v4l2_buf_type type)
 {
     int t = type;
-    if (xioctl(fd_.get(), VIDIOC_STREAMON, &t) < 0)
+    if (ioctlRetry(fd_.get(), VIDIOC_STREAMON, &t) < 0)
         throwErrno(errno, "VIDIOC_STREAMON on " + path_);
 }
 
 int V4l2Device::streamOff(v4l2_buf_type type) noexcept
 {
     int t = type;
-    return xioctl(fd_.get(), VIDIOC_STREAMOFF, &t) < 0 ? errno : 0;
+    return ioctlRetry(fd_.get(), VIDIOC_STREAMOFF, &t) < 0 ? errno : 0;
 }
 
 DmabufQueue::DmabufQueue(V4l2Device &dev, v4l2_buf_type type, unsigned count)
