@@ -8,16 +8,7 @@
 # ipc_kselftest_build FLAVOUR: tools/testing/selftests/ipc against the
 # tree's exported headers, installed in build/kselftest-ipc/<flavour>
 # (apart from build/kselftest, which holds PMM's own).
-ipc_kselftest_build() {
-	local out="$OUTROOT/$1" dest="$BUILD/kselftest-ipc/$1" log="$LOGS/kselftest-ipc-build-$1-$(ts).log"
-	rm -rf "$dest"
-	[[ -d $TREE/tools/testing/selftests/ipc ]] || return 2
-	{
-		kmake "$TREE" "$out" headers &&
-			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS=ipc \
-				KHDR_INCLUDES="-isystem $out/usr/include" INSTALL_PATH="$dest" install
-	} >"$log" 2>&1 || { tail -20 "$log"; err "ipc kselftest build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
-}
+ipc_kselftest_build() { selftest_build "$1" ipc "$BUILD/kselftest-ipc/$1"; }
 
 # pmm_x11_tests, in the tree cxx_guest_build configured: 2 when there is
 # none (no libpmm yet) or CMake found no libX11/libXext.

@@ -74,18 +74,23 @@ st_cxx() {
 
 st_build() { build_kernel "$TREE" "$OUTROOT/$1" "$1" && sres 1 0 0; }
 
-# Build tools/testing/selftests/pmm against the tree's exported headers and
-# install it with run_kselftest.sh into build/kselftest/<flavour>.
-kselftest_build() {
-	local flavour=$1 out="$OUTROOT/$1" dest="$BUILD/kselftest/$1" log="$LOGS/kselftest-build-$1-$(ts).log"
+# selftest_build FLAVOUR TARGET DEST: tools/testing/selftests/TARGET built
+# against the tree's exported headers and installed with run_kselftest.sh
+# into DEST. Returns 2 when the tree has no such target.
+selftest_build() {
+	local flavour=$1 target=$2 dest=$3 out="$OUTROOT/$1" log
+	log="$LOGS/kselftest-$target-build-$flavour-$(ts).log"
 	rm -rf "$dest"
-	[[ -d $TREE/tools/testing/selftests/pmm ]] || return 2
+	[[ -d $TREE/tools/testing/selftests/$target ]] || return 2
 	{
 		kmake "$TREE" "$out" headers &&
-			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS=pmm \
+			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS="$target" \
 				KHDR_INCLUDES="-isystem $out/usr/include" INSTALL_PATH="$dest" install
-	} >"$log" 2>&1 || { tail -20 "$log"; err "kselftest build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
+	} >"$log" 2>&1 || { tail -20 "$log"; err "$target kselftest build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
 }
+
+# PMM's own kselftests, in build/kselftest/<flavour>.
+kselftest_build() { selftest_build "$1" pmm "$BUILD/kselftest/$1"; }
 
 st_kselftest_build() {
 	local rc=0
@@ -128,17 +133,7 @@ st_cxx_guest_build() {
 
 # tools/testing/selftests/dmabuf-heaps, built like the PMM kselftests, into
 # build/kselftest/<flavour>-dmabuf-heaps. Returns 2 when the tree has none.
-dmabuf_heaps_build() {
-	local flavour=$1 out="$OUTROOT/$1" dest="$BUILD/kselftest/$1-dmabuf-heaps" log
-	log="$LOGS/dmabuf-heaps-build-$flavour-$(ts).log"
-	rm -rf "$dest"
-	[[ -d $TREE/tools/testing/selftests/dmabuf-heaps ]] || return 2
-	{
-		{ [[ -r $out/usr/include/linux/dma-heap.h ]] || kmake "$TREE" "$out" headers; } &&
-			make -C "$TREE/tools/testing/selftests" O="$out" TARGETS=dmabuf-heaps \
-				KHDR_INCLUDES="-isystem $out/usr/include" INSTALL_PATH="$dest" install
-	} >"$log" 2>&1 || { tail -20 "$log"; err "dmabuf-heaps build failed (log: ${log#"$PMM_ROOT"/})"; return 1; }
-}
+dmabuf_heaps_build() { selftest_build "$1" dmabuf-heaps "$BUILD/kselftest/$1-dmabuf-heaps"; }
 
 st_dmabuf_heaps_build() {
 	local rc=0
