@@ -513,6 +513,23 @@ protected:
                                   AllPlanes, ZPixmap));
     }
 
+    // XShmPutImage of the w x h image into d, then d read back (XGetImage). Null, with a test
+    // failure, when the server reports an error.
+    ImagePtr putAndReadBack(Drawable d, XImage *img, int w, int h) const
+    {
+        XGc gc = makeGc(d);
+        XErrorTrap trap(dpy);
+        XShmPutImage(dpy, d, gc.get(), img, 0, 0, 0, 0, static_cast<unsigned>(w),
+                     static_cast<unsigned>(h), False);
+        if (const int err = trap.check()) {
+            ADD_FAILURE() << "XShmPutImage: " << xErrorText(dpy, err);
+            return nullptr;
+        }
+        ImagePtr got = readBack(d, w, h);
+        EXPECT_TRUE(got) << "XGetImage failed";
+        return got;
+    }
+
     static inline std::unique_ptr<Xvfb> server_;
     static inline DisplayPtr dpy_;
     static inline std::string skipReason_, startError_;
@@ -580,11 +597,7 @@ TEST_F(MitShm, PmmFrameToWindowRoundTrip)
             draw(outMap.data(), out.get()->bytes_per_line, w, h, 1);
             access.end();
         }
-        XErrorTrap trap(dpy);
-        XShmPutImage(dpy, win.get(), gc.get(), out.get(), 0, 0, 0, 0, static_cast<unsigned>(w),
-                     static_cast<unsigned>(h), False);
-        ASSERT_EQ(trap.check(), 0);
-        ImagePtr got = readBack(win.get(), w, h);
+        ImagePtr got = putAndReadBack(win.get(), out.get(), w, h);
         ASSERT_TRUE(got);
         const std::size_t bad1 = mismatches(*got, pattern(1));
         report("window round trip (XShmPutImage from the PMM segment, XGetImage)", w, h, bad1);
@@ -596,6 +609,7 @@ TEST_F(MitShm, PmmFrameToWindowRoundTrip)
             draw(outMap.data(), out.get()->bytes_per_line, w, h, 2);
             access.end();
         }
+        XErrorTrap trap(dpy);
         XShmPutImage(dpy, win.get(), gc.get(), out.get(), 0, 0, 0, 0, static_cast<unsigned>(w),
                      static_cast<unsigned>(h), False);
         ASSERT_TRUE(XShmGetImage(dpy, win.get(), in.get(), 0, 0, AllPlanes));
@@ -629,17 +643,13 @@ TEST_F(MitShm, OrdinarySegmentWindowRoundTrip)
     out.attach(outSeg.id(), outAtt.data().data(), true);
     in.attach(inSeg.id(), inAtt.data().data(), false);
     XWindow win = makeMappedWindow(w, h);
-    XGc gc = makeGc(win.get());
     draw(outAtt.data(), out.get()->bytes_per_line, w, h, 8);
-    XErrorTrap trap(dpy);
-    XShmPutImage(dpy, win.get(), gc.get(), out.get(), 0, 0, 0, 0, static_cast<unsigned>(w),
-                 static_cast<unsigned>(h), False);
-    ASSERT_EQ(trap.check(), 0);
-    ImagePtr got = readBack(win.get(), w, h);
+    ImagePtr got = putAndReadBack(win.get(), out.get(), w, h);
     ASSERT_TRUE(got);
     const std::size_t bad1 = mismatches(*got, pattern(8));
     report("baseline window round trip (ordinary segment, XGetImage)", w, h, bad1);
     EXPECT_EQ(bad1, 0u);
+    XErrorTrap trap(dpy);
     ASSERT_TRUE(XShmGetImage(dpy, win.get(), in.get(), 0, 0, AllPlanes));
     ASSERT_EQ(trap.check(), 0);
     const std::size_t bad2 =
@@ -667,12 +677,7 @@ TEST_F(MitShm, PmmSegmentToPixmapOddSize)
         img.attach(seg.id(), att.data().data(), true);
         draw(att.data(), img.get()->bytes_per_line, w, h, 3);
         XPixmap pix = makePixmap(w, h);
-        XGc gc = makeGc(pix.get());
-        XErrorTrap trap(dpy);
-        XShmPutImage(dpy, pix.get(), gc.get(), img.get(), 0, 0, 0, 0, static_cast<unsigned>(w),
-                     static_cast<unsigned>(h), False);
-        ASSERT_EQ(trap.check(), 0);
-        ImagePtr got = readBack(pix.get(), w, h);
+        ImagePtr got = putAndReadBack(pix.get(), img.get(), w, h);
         ASSERT_TRUE(got);
         const std::size_t bad = mismatches(*got, pattern(3));
         report("pixmap round trip (PMM segment through shmat)", w, h, bad);
@@ -717,12 +722,7 @@ TEST_F(MitShm, ComparisonDetectsACopy)
     img.attach(copy.id(), copyAtt.data().data(), true);
     draw(source, stride, w, h, 5); // after the copy
     XPixmap pix = makePixmap(w, h);
-    XGc gc = makeGc(pix.get());
-    XErrorTrap trap(dpy);
-    XShmPutImage(dpy, pix.get(), gc.get(), img.get(), 0, 0, 0, 0, static_cast<unsigned>(w),
-                 static_cast<unsigned>(h), False);
-    ASSERT_EQ(trap.check(), 0);
-    ImagePtr got = readBack(pix.get(), w, h);
+    ImagePtr got = putAndReadBack(pix.get(), img.get(), w, h);
     ASSERT_TRUE(got);
     const std::size_t bad = mismatches(*got, pattern(5));
     report("negative control (drawn after a copy; mismatches expected)", w, h, bad);
