@@ -193,25 +193,28 @@ st_kselftest() {
 		return 0
 	fi
 	[[ -r $tap ]] || { sres 0 1 0 "no kselftest output from the guest"; return 1; }
-	local ok notok skip
+	count_tap "$tap"
+}
+
+# The TAP result lines in FILE -> counts, printed; false on a failure, or
+# when there is no result at all.
+count_tap() {
+	local tap=$1 ok notok skip
 	skip=$(grep -cE '^ok [0-9]+ .*# *SKIP' "$tap" || true)
 	ok=$(grep -cE '^ok [0-9]+' "$tap" || true)
 	notok=$(grep -cE '^not ok [0-9]+' "$tap" || true)
 	grep -E '^(not )?ok [0-9]+' "$tap" | sed 's/^/  /'
+	((ok + notok > 0)) || { sres 0 1 0 "no result lines"; return 1; }
 	sres $((ok - skip)) "$notok" "$skip"
 	((notok == 0))
 }
 
 st_cxx_guest() {
-	local log="$BOOT_DIR/cxx-guest.log" p f s
+	local log="$BOOT_DIR/cxx-guest.log"
 	[[ -r $log ]] || { skip_stage "no pmm_guest_tests binary from userspace-cxx"; return 0; }
-	p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
-	f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
-	s=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
 	grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]' "$log" | sed 's/^/  /' | tail -20
-	[[ -n $p || -n $f ]] || { sres 0 1 0 "no gtest summary (crashed?)"; return 1; }
-	sres "${p:-0}" "${f:-0}" "${s:-0}"
-	((${f:-0} == 0))
+	count_gtest_log "$log" || { sres 0 1 0 "no gtest summary (crashed?)"; return 1; }
+	((S_FAIL == 0))
 }
 
 # gtest's summary in LOG -> counts; false when there is none.
