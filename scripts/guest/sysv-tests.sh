@@ -10,16 +10,11 @@ out=${PMM_OUT:?}
 stress_seconds=${PMM_STRESS_SECONDS:-15}
 cd /tmp || exit 1
 
-x11="$PMM_ROOT/build/userspace-cxx/libpmm/pmm_x11_tests"
-[ -x "$x11" ] || x11=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_x11_tests -type f -perm -u+x 2>/dev/null | head -1)
-if [ -n "$x11" ] && [ -x "$x11" ]; then
-	echo "== MIT-SHM on PMM segments ($x11)"
-	# The debug kernel's figures mean little: fewer frames there.
-	[ "$PMM_FLAVOUR" = debug ] && export PMM_X11_BENCH_ITERS=${PMM_X11_BENCH_ITERS:-5}
-	"$x11" 2>&1 | tee "$out/cxx-x11.log"
-else
-	echo "== MIT-SHM on PMM segments: no pmm_x11_tests binary"
-fi
+# shellcheck source=scripts/guest/cxx-test.sh
+. "$PMM_ROOT/scripts/guest/cxx-test.sh"
+# The debug kernel's figures mean little: fewer frames there.
+[ "$PMM_FLAVOUR" = debug ] && export PMM_X11_BENCH_ITERS=${PMM_X11_BENCH_ITERS:-5}
+run_cxx_test pmm_x11_tests "MIT-SHM on PMM segments" "$out/cxx-x11.log"
 
 # One TAP line per program: ksft programs such as msgque print no line of
 # their own when they pass, only their exit status (0 pass, 4 skip).

@@ -20,24 +20,12 @@ if [ -r "$ks/kselftest-list.txt" ]; then
 else
 	echo "== kselftests: not built"
 fi
-cxx="$PMM_ROOT/build/userspace-cxx/pmm_guest_tests"
-[ -x "$cxx" ] || cxx=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_guest_tests -type f -perm -u+x 2>/dev/null | head -1)
-if [ -n "$cxx" ] && [ -x "$cxx" ]; then
-	echo "== C++ in-guest tests ($cxx)"
-	"$cxx" 2>&1 | tee "$PMM_OUT/cxx-guest.log"
-else
-	echo "== C++ in-guest tests: no pmm_guest_tests binary"
-fi
+# shellcheck source=scripts/guest/cxx-test.sh
+. "$PMM_ROOT/scripts/guest/cxx-test.sh"
+run_cxx_test pmm_guest_tests "C++ in-guest tests" "$PMM_OUT/cxx-guest.log"
 # PMM blocks through real drivers (vicodec -> vim2m over DMABUF, vgem PRIME),
 # then tools/testing/selftests/dmabuf-heaps on every heap, PMM's among them.
-media="$PMM_ROOT/build/userspace-cxx/libpmm/tests/media/pmm_media_tests"
-[ -x "$media" ] || media=$(find "$PMM_ROOT/build/userspace-cxx" -name pmm_media_tests -type f -perm -u+x 2>/dev/null | head -1)
-if [ -n "$media" ] && [ -x "$media" ]; then
-	echo "== C++ media tests ($media)"
-	"$media" 2>&1 | tee "$PMM_OUT/cxx-media.log"
-else
-	echo "== C++ media tests: no pmm_media_tests binary"
-fi
+run_cxx_test pmm_media_tests "C++ media tests" "$PMM_OUT/cxx-media.log"
 heaps="$PMM_ROOT/build/kselftest/$PMM_FLAVOUR-dmabuf-heaps"
 if [ -r "$heaps/kselftest-list.txt" ]; then
 	echo "== kselftests (tools/testing/selftests/dmabuf-heaps, every heap in /dev/dma_heap)"
