@@ -1,6 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest for scripts/pmm run: shows what PMM did at boot.
+# demo.sh PMMCTL KSELFTEST_DIR: the programs scripts/pmm run built, or ""
+# where the tree has none yet.
+pmmctl=$1 ks=$2
 echo "== kernel command line"
 cat /proc/cmdline
 echo
@@ -36,8 +39,7 @@ echo "== /dev/pmm"
 if [ -e /dev/pmm ]; then
 	ls -l /dev/pmm
 	echo "dma-heaps: $(ls /dev/dma_heap 2>/dev/null | tr '\n' ' ')"
-	pmmctl=$PMM_ROOT/build/userspace-cxx/libpmm/pmmctl
-	if [ -x "$pmmctl" ]; then
+	if [ -n "$pmmctl" ]; then
 		echo "\$ pmmctl types"
 		"$pmmctl" types
 		echo "\$ pmmctl alloc 8M --type general"
@@ -52,9 +54,8 @@ else
 fi
 echo
 echo "== kselftests (tools/testing/selftests/pmm)"
-ks="$PMM_ROOT/build/kselftest/default"
-if [ -r "$ks/kselftest-list.txt" ]; then
-	out=$(bash "$PMM_ROOT/scripts/guest/run-kselftests.sh" "$ks" 2>&1)
+if [ -n "$ks" ]; then
+	out=$(sh "$PMM_ROOT/scripts/guest/run-kselftests.sh" "$ks" 2>&1)
 	printf '%s\n' "$out" | grep -E '^(ok|not ok) |# Totals' || true
 	printf 'kselftest summary: %s ok, %s not ok\n' \
 		"$(printf '%s\n' "$out" | grep -cE '^ok ')" "$(printf '%s\n' "$out" | grep -cE '^not ok ')"

@@ -1,0 +1,273 @@
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/pmm check: the submission gates, each one a line of the check
+suite's TAP in scripts/pmm test."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import paths, tap
+from .kbuild import build_kernel, kmake
+from .log import GREEN, OFF, RED, YELLOW, Fail, Timer, err, fmt_secs, info, stamp, warn
+from .paths import BUILD, MIRROR, OUTROOT, ROOT, SELFTESTS_MIRROR, TREE, rel
+from .proc import git, run
+from .tree import (BASE_TAG, BRANCH, need_tree, on_branch, patches_changed_since_tree,
+                   series_commits, series_files, series_patches, tree_has_unexported)
+
+# checkpatch.pl --strict must report nothing. An exception names the exact
+# message checkpatch prints (after "WARNING: " / "CHECK: " / "ERROR: ")
+# and, in the comment above it, why the series is right to differ.
+CHECKPATCH_EXCEPTIONS = {
+    # A new file under tools/testing/selftests/pmm/, which the PMM entry
+    # of MAINTAINERS already covers with an F: line for the directory;
+    # checkpatch asks on every added file of a patch that leaves
+    # MAINTAINERS alone.
+    "added, moved or deleted file(s), does MAINTAINERS need updating?",
+}
+
+
+@dataclass
+class Gate:
+    status: str                 # pass, fail or skip
+    message: str
+    details: list[str] = field(default_factory=list)    # printed under the gate's line
+    name: str = ""
+    seconds: float = 0
+
+
+def checkpatch(quick: bool) -> Gate:
+    patches = series_patches()
+    if not patches:
+        return Gate("skip", "no patches in patches/")
+    details = []
+    for p in patches:
+        out = run(["perl", "scripts/checkpatch.pl", "--strict", "--no-summary", "--color=never",
+                   str(p)], cwd=TREE, check=False)
+        # Blocks are separated by blank lines; a block starts with TYPE: msg.
+        bad = [b for b in re.split(r"\n\s*\n", out.stdout + out.stderr)
+               if (m := re.match(r"(ERROR|WARNING|CHECK): (.*)", b.strip()))
+               and m.group(2) not in CHECKPATCH_EXCEPTIONS]
+        if bad:
+            details += [f"checkpatch.pl --strict {rel(p)}:", *("  " + ln for b in bad for ln in b.strip().splitlines())]
+    if details:
+        n = sum(1 for d in details if re.match(r"  (ERROR|WARNING|CHECK):", d))
+        return Gate("fail", f"{n} problem(s) in {len(patches)} patch(es) (fix them in build/linux, "
+                    "then scripts/pmm export)", details)
+    return Gate("pass", f"{len(patches)} patch(es), 0 errors, 0 warnings, 0 checks")
+
+
+def kernel_doc(quick: bool) -> Gate:
+    files = series_files("A", "*.c", "*.h", ":!tools")
+    if not files:
+        return Gate("skip", "the series adds no .c/.h files")
+    out = run(["perl", "scripts/kernel-doc", "-none", "-Wall", *files], cwd=TREE, check=False)
+    text = (out.stdout + out.stderr).strip()
+    n = len(re.findall(r"warning|error", text, re.I))
+    if n:
+        return Gate("fail", f"{n} warning(s) in new files", text.splitlines())
+    return Gate("pass", f"{len(files)} new file(s), no warnings")
+
+
+def mirrors(quick: bool) -> Gate:
+    """mm-pmm/ and selftests/ must be byte-identical to what patches/ creates."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        env = dict(os.environ, GIT_INDEX_FILE=str(t / "index"))
+        git("read-tree", BASE_TAG, env=env)
+        for p in series_patches():
+            a = subprocess.run(["git", "-C", str(TREE), "apply", "--cached", str(p)], env=env,
+                               capture_output=True, text=True)
+            if a.returncode != 0:
+                return Gate("fail", f"{p.name} does not apply on {BASE_TAG}", a.stderr.splitlines())
+        added = git("diff-index", "--cached", "--name-only", "--no-renames", "--diff-filter=A",
+                    BASE_TAG, env=env).split()
+        if added:
+            git("checkout-index", f"--prefix={t}/tree/", "--", *added, env=env)
+        for f in added:
+            if f.startswith("tools/testing/selftests/pmm/"):
+                dest = t / "selftests" / f.removeprefix("tools/testing/selftests/pmm/")
+            elif f.startswith("tools/"):
+                continue
+            else:
+                dest = t / "mm-pmm" / f
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(t / "tree" / f, dest)
+        diffs = []
+        for made, kept in ((t / "mm-pmm", MIRROR), (t / "selftests", SELFTESTS_MIRROR)):
+            made.mkdir(exist_ok=True)
+            d = run(["diff", "-rq", "-x", ".keep", str(made), str(kept)], check=False)
+            diffs += [ln.replace(f"{t}/", "(from patches/) ").replace(f"{ROOT}/", "")
+                      for ln in (d.stdout + d.stderr).splitlines()]
+    if diffs:
+        return Gate("fail", "mm-pmm/ or selftests/ differ from what patches/ creates "
+                    "(run scripts/pmm export, or undo the edit)", diffs)
+    return Gate("pass", f"mm-pmm/ and selftests/ match patches/ ({len(added)} added file(s))")
+
+
+def object_warnings(src: Path, out: Path, mode: str, files: list[str]) -> set[str]:
+    """The warnings W=1 or sparse (C=2) prints for files, without line and
+    column numbers."""
+    p = subprocess.run(kmake(src, out, mode, *(f[:-2] + ".o" for f in files)),
+                       capture_output=True, text=True, errors="replace")
+    pat = "|".join(re.escape(f) for f in files)
+    found = set()
+    for line in (p.stdout + p.stderr).splitlines():
+        if m := re.search(rf"(?:^|/)({pat}):\d+(?::\d+)?: ((?:warning|error):.*)$", line):
+            # C=2 also compiles: keep sparse's own warnings, not gcc's [-W...].
+            if not (mode.startswith("C=") and re.search(r"\[-W[^]]*\]$", line)):
+                found.add(f"{m.group(1)}: {m.group(2)}")
+    return found
+
+
+def base_warnings(mode: str, files: list[str]) -> set[str]:
+    """The same files at the base with the same config, in the worktree
+    build/base: new warnings are told from old ones. build/base/linux and
+    build/base/out/default mirror build/linux's paths, so ccache hits."""
+    wt, out = BUILD / "base/linux", BUILD / "base/out/default"
+    if not wt.is_dir():
+        wt.parent.mkdir(parents=True, exist_ok=True)
+        git("worktree", "add", "-q", "-f", "--detach", str(wt), BASE_TAG)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(OUTROOT / "default/.config", out / ".config")
+    run(kmake(wt, out, "-s", "olddefconfig"), check=False)
+    return object_warnings(wt, out, mode, files)
+
+
+def warnings_gate(mode: str) -> Callable[[bool], Gate]:
+    def gate(quick: bool) -> Gate:
+        out = OUTROOT / "default"
+        touched = series_files("AM", "*.c", ":!tools")
+        if not touched:
+            return Gate("skip", "the series touches no .c files")
+        built = [f for f in touched if (out / (f[:-2] + ".o")).exists()]
+        details = [f"not compiled in this config: {' '.join(sorted(set(touched) - set(built)))}"] \
+            if len(built) < len(touched) else []
+        if not built:
+            return Gate("skip", "no touched .c file is compiled in this config", details)
+        new = object_warnings(TREE, out, mode, built)
+        old_files = [f for f in built if subprocess.run(
+            ["git", "-C", str(TREE), "cat-file", "-e", f"{BASE_TAG}:{f}"],
+            capture_output=True).returncode == 0]
+        if new and old_files:
+            details.append(f"comparing with the warnings at {BASE_TAG} for {' '.join(old_files)}")
+            new -= base_warnings(mode, old_files)
+        if new:
+            return Gate("fail", f"{len(new)} new warning(s) in {' '.join(built)}", details + sorted(new))
+        return Gate("pass", f"no new warnings in {' '.join(built)}", details)
+    return gate
+
+
+def uapi_c90(quick: bool) -> Gate:
+    """Each uapi header the series adds or changes compiles as C90, twice in
+    a row (the include guard), with the flags and headers_check.pl that
+    usr/include/Makefile uses for CONFIG_UAPI_HEADER_TEST."""
+    headers = series_files("AM", "include/uapi/*.h")
+    if not headers:
+        return Gate("skip", "the series touches no uapi header")
+    out = OUTROOT / "default"
+    log = paths.LOGS / f"uapi-headers-{stamp()}.log"
+    if run(kmake(TREE, out, "headers"), log=log, check=False).returncode != 0:
+        return Gate("fail", f"make headers failed (log: {rel(log)})")
+    include, bad = out / "usr/include", []
+    for h in headers:
+        hdr = include / h.removeprefix("include/uapi/")
+        compiles = run(["gcc", "-std=c90", "-Wall", "-Werror", "-Werror=implicit-function-declaration",
+                        "-m64", "-I", str(include), "-fsyntax-only", "-x", "c", "/dev/null",
+                        "-include", str(hdr), "-include", str(hdr)], log=log, check=False)
+        checked = run(["perl", str(TREE / "usr/include/headers_check.pl"), str(include), "x86",
+                       str(hdr)], log=log, check=False)
+        if compiles.returncode or checked.returncode:
+            bad.append(h.removeprefix("include/uapi/"))
+    if bad:
+        return Gate("fail", " ".join(bad), log.read_text(errors="replace").splitlines()[-20:])
+    return Gate("pass", f"{' '.join(h.removeprefix('include/uapi/') for h in headers)} compile as C90")
+
+
+def bisect(quick: bool) -> Gate:
+    """Every commit builds on its own: the newest is the default build, the
+    others are built in the worktree build/bisect/linux into
+    build/bisect/out/default (paths that mirror build/linux's, for ccache)."""
+    if quick:
+        return Gate("skip", "--quick")
+    commits = series_commits()
+    if len(commits) <= 1:
+        return Gate("pass", f"{len(commits)} commit(s): the newest is the default build")
+    wt, out = BUILD / "bisect/linux", BUILD / "bisect/out/default"
+    if not wt.is_dir():
+        wt.parent.mkdir(parents=True, exist_ok=True)
+        git("worktree", "add", "-q", "-f", "--detach", str(wt), commits[0])
+    for i, c in enumerate(commits[:-1], 1):
+        subject = git("log", "-1", "--format=%s", c)
+        info(f"    bisect build {i}/{len(commits)}: {subject}")
+        git("checkout", "-q", "-f", "--detach", c, tree=wt)
+        try:
+            build_kernel(wt, out, "bisect", indent="      ")
+        except Fail as e:
+            return Gate("fail", f"patch {i} ({subject}) does not build on its own", str(e).splitlines())
+    return Gate("pass", f"patches 1-{len(commits) - 1} build on their own; the last is the default build")
+
+
+# name, gate, whether it needs the built default kernel. In this order.
+GATES: list[tuple[str, Callable[[bool], Gate], bool]] = [
+    ("checkpatch", checkpatch, False),
+    ("kernel-doc", kernel_doc, False),
+    ("mirrors", mirrors, False),
+    ("sparse", warnings_gate("C=2"), True),
+    ("W=1", warnings_gate("W=1"), True),
+    ("uapi C90", uapi_c90, True),
+    ("bisect", bisect, False),
+]
+
+
+def run_gates(quick: bool) -> list[Gate]:
+    """Every gate, printed as it finishes, with its name and time."""
+    need_tree()
+    if not on_branch():
+        raise Fail(f"check: build/linux is not on branch {BRANCH}: run scripts/pmm tree")
+    if tree_has_unexported():
+        warn("build/linux has commits not exported yet: checkpatch and mirrors check patches/, "
+             "the builds check build/linux (run scripts/pmm export)")
+    elif patches_changed_since_tree():
+        warn("patches/ changed since build/linux was made: the builds check build/linux "
+             "(run scripts/pmm tree)")
+    gates, kernel = [], None
+    colour = {"pass": f"{GREEN}PASS{OFF}", "fail": f"{RED}FAIL{OFF}", "skip": f"{YELLOW}SKIP{OFF}"}
+    for name, gate, needs_kernel in GATES:
+        t = Timer()
+        if needs_kernel and kernel is None:
+            kernel = ""
+            if not (OUTROOT / "default/vmlinux").exists() or not quick:
+                info("    building the default kernel for the sparse, W=1 and uapi gates")
+                try:
+                    build_kernel(TREE, OUTROOT / "default", "default", indent="      ")
+                except Fail as e:
+                    kernel = str(e).splitlines()[0]
+        result = Gate("fail", f"the default kernel does not build: {kernel}") if needs_kernel and kernel \
+            else gate(quick)
+        result.name, result.seconds = name, t.seconds
+        for d in result.details:
+            info(f"      {d}")
+        info(f"  {colour[result.status]} {name} ({t}){': ' + result.message if result.message else ''}")
+        gates.append(result)
+    return gates
+
+
+def as_tap(gates: list[Gate]) -> str:
+    status = {"pass": "ok", "fail": "fail", "skip": "skip"}
+    return tap.render([tap.Case(f"{g.name} ({fmt_secs(g.seconds)})", status[g.status], g.message)
+                       for g in gates])
+
+
+def main(quick: bool) -> int:
+    info(f"check: running the submission gates{' (--quick: no bisect build)' if quick else ''}")
+    gates = run_gates(quick)
+    c = tap.count(as_tap(gates))
+    info(f"check: {c.passed} passed, {c.failed} failed, {c.skipped} skipped")
+    if c.failed:
+        err(f"check: failed gates: {' '.join(g.name for g in gates if g.status == 'fail')}")
+        return 1
+    return 0

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+"""userspace-cxx (CMake): the host build and ctest, and the programs the
+guest runs (libpmm's tests, pmmctl), built against the kernel's uapi."""
+import functools
+from pathlib import Path
+
+from . import paths, tap
+from .kbuild import NotApplicable
+from .log import Fail, info, stamp
+from .paths import BUILD, CXX_SRC, JOBS, rel
+from .proc import run, tail
+
+DEBUG_BUILD = BUILD / "userspace-cxx"
+RELEASE_BUILD = BUILD / "userspace-cxx-release"
+
+
+def uapi_include() -> Path:
+    """libpmm compiles against a kernel's installed uapi headers. They do not
+    depend on the config: both flavours use the default flavour's, so the
+    second flavour's build is a no-op rather than a rebuild."""
+    return paths.out_dir("default") / "usr/include"
+
+
+@functools.cache
+def configure(build_dir: Path, build_type: str) -> Path:
+    if not (CXX_SRC / "CMakeLists.txt").is_file():
+        raise NotApplicable("userspace-cxx/CMakeLists.txt does not exist yet")
+    log = paths.LOGS / f"cmake-{build_dir.name}-{stamp()}.log"
+    paths.make_build_dirs()
+    try:
+        run(["cmake", "-S", str(CXX_SRC), "-B", str(build_dir), f"-DCMAKE_BUILD_TYPE={build_type}",
+             f"-DPMM_UAPI_INCLUDE={uapi_include()}"], log=log)
+    except Fail:
+        raise Fail(f"userspace-cxx does not configure (log: {rel(log)})\n{tail(log)}")
+    return build_dir
+
+
+def build(*targets: str, build_dir: Path = DEBUG_BUILD, build_type: str = "Debug") -> Path:
+    """Build targets (all without any) in a configured build directory."""
+    configure(build_dir, build_type)
+    log = paths.LOGS / f"cxx-build-{'-'.join(targets) or 'all'}-{stamp()}.log"
+    try:
+        run(["cmake", "--build", str(build_dir), f"-j{JOBS}",
+             *(["--target", *targets] if targets else [])], log=log)
+    except Fail:
+        raise Fail(f"userspace-cxx {' '.join(targets) or 'build'} failed (log: {rel(log)})\n{tail(log)}")
+    return build_dir
+
+
+def program(name: str) -> Path:
+    """Build one program of userspace-cxx and return its path; NotApplicable
+    when this configuration has no such target (no uapi headers with
+    linux/pmm.h yet, or a library CMake did not find)."""
+    build_dir = configure(DEBUG_BUILD, "Debug")
+    targets = run(["cmake", "--build", str(build_dir), "--target", "help"]).stdout
+    if f"... {name}" not in targets:
+        raise NotApplicable(f"userspace-cxx has no {name} target here (no uapi headers with "
+                            "linux/pmm.h, or a library CMake did not find)")
+    build(name)
+    found = [p for p in build_dir.rglob(name) if p.is_file() and "CMakeFiles" not in p.parts]
+    if not found:
+        raise Fail(f"{name} built, but no such file in {rel(build_dir)}")
+    return found[0]
+
+
+def ctest() -> str:
+    """The host build and its ctest, as TAP (skipped ctest cases are skips)."""
+    build_dir = build()
+    junit = build_dir / "ctest-junit.xml"
+    junit.unlink(missing_ok=True)
+    log = paths.LOGS / f"ctest-{stamp()}.log"
+    info(f"  ctest in {rel(build_dir)} (log: {rel(log)})")
+    run(["ctest", "--test-dir", str(build_dir), "--output-on-failure", "--output-junit", str(junit)],
+        log=log, check=False)
+    if not junit.is_file():
+        return tap.failed("ctest", f"ctest wrote no JUnit file (log: {rel(log)})")
+    return tap.from_junit(junit.read_text())

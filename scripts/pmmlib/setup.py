@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/pmm setup: install the Debian packages the project needs."""
+import os
+import shutil
+import subprocess
+
+from . import paths
+from .log import Fail, info, stamp
+from .proc import run, tail
+
+# The one list of packages; later work appends here.
+PACKAGES = [
+    "linux-source-6.12",
+    "build-essential", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "xz-utils",
+    "git", "perl", "python3", "python3-ply", "python3-git", "rsync",
+    "qemu-system-x86", "busybox-static",
+    "sparse", "ccache",
+    "cmake", "g++", "libgtest-dev", "libbenchmark-dev",
+    "clang", "libclang-rt-14-dev", "gnuplot-nox",
+    "b4",
+    "libx11-dev", "libxext-dev", "xvfb", "stress-ng",
+]
+
+
+def installed(package: str) -> bool:
+    p = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
+                       capture_output=True, text=True)
+    return "install ok installed" in p.stdout
+
+
+def setup() -> None:
+    missing = [p for p in PACKAGES if not installed(p)]
+    if not missing:
+        info(f"setup: all {len(PACKAGES)} packages present")
+        return
+    sudo = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            raise Fail(f"setup: missing packages ({' '.join(missing)}) and not root; install them as root")
+        sudo = ["sudo"]
+    info(f"setup: installing {' '.join(missing)}")
+    paths.make_build_dirs()
+    log = paths.LOGS / f"setup-{stamp()}.log"
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    for args in (["update", "-q"], ["install", "-y", "-q", "--no-install-recommends", *missing]):
+        if run([*apt, *args], log=log, check=False).returncode != 0:
+            raise Fail(f"setup: apt-get failed (log: {paths.rel(log)})\n{tail(log)}")
+    info(f"setup: installed {len(missing)} package(s) (log: {paths.rel(log)})")
