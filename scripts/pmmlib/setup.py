@@ -15,10 +15,11 @@ PACKAGES = [
     "git", "perl", "python3", "python3-ply", "python3-git", "rsync",
     "qemu-system-x86", "busybox-static",
     "sparse", "ccache",
-    "cmake", "g++", "libgtest-dev", "libbenchmark-dev",
+    "cmake", "g++", "libgtest-dev", "libbenchmark-dev", "libcli11-dev",
     "clang", "libclang-rt-14-dev", "gnuplot-nox",
     "b4",
     "libx11-dev", "libxext-dev", "xvfb", "stress-ng",
+    "gcc-aarch64-linux-gnu", "g++-aarch64-linux-gnu", "qemu-system-arm", "device-tree-compiler",
 ]
 
 
