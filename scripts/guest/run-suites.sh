@@ -19,7 +19,7 @@ stats() {
 	done
 }
 
-# KUnit ran during the boot: its time is the boot's.
+# How long the boot took: the time of the suites read from it (KUnit among them).
 cut -d' ' -f1 /proc/uptime >"$out/booted"
 before=$(stats)
 echo "TAP version 13" >"$out/leaks.tap"

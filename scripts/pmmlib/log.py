@@ -49,3 +49,17 @@ class Timer:
 
     def __str__(self) -> str:
         return fmt_secs(self.seconds)
+
+
+def step(name: str, fn) -> bool:
+    """A named step of run or test: prints its time, or why it failed."""
+    note(f"=== {name}")
+    t = Timer()
+    try:
+        fn()
+    except Fail as e:
+        err(str(e))
+        err(f"{name} failed after {t}")
+        return False
+    note(f"--- {name}: {t}")
+    return True

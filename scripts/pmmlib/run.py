@@ -2,7 +2,7 @@
 """scripts/pmm run: the main job for a newcomer: build PMM's kernel, boot
 it, show what PMM does (scripts/guest/demo.sh)."""
 from . import cxx, kbuild, setup, tree, vm
-from .log import Fail, Timer, err, info, note
+from .log import Fail, Timer, info, note, step
 from .paths import GUEST, rel
 
 RUN_CMDLINE = "pmm=general:64M,fast:8M"
@@ -40,15 +40,7 @@ def main() -> int:
         ("pmmctl (build)", lambda: built.update(pmmctl=optional("pmmctl", lambda: cxx.program("pmmctl")))),
         (f"boot with {RUN_CMDLINE}", lambda: boot(built["kselftests"], built["pmmctl"])),
     ]
-    for name, step in steps:
-        note(f"=== {name}")
-        s = Timer()
-        try:
-            step()
-        except Fail as e:
-            err(str(e))
-            err(f"{name} failed after {s}")
-            return 1
-        note(f"--- {name}: {s}")
+    if not all(step(name, fn) for name, fn in steps):
+        return 1
     note(f"run: done in {t}")
     return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import kbuild, paths, setup, tap, tree, vm
-from .log import BOLD, OFF, Fail, Timer, err, fmt_secs, info, note
+from .log import BOLD, OFF, Fail, Timer, err, fmt_secs, info, note, step
 from .paths import GUEST, rel
 from .suites import BY_NAME, SUITES, Suite
 
@@ -86,20 +86,30 @@ def guest_result(suite: Suite, boot: vm.VmResult) -> tuple[str, float, str]:
     return text, seconds, log
 
 
+def attempt(suite: Suite, fn):
+    """(fn(), None); or (None, the TAP of a suite that cannot run: skipped
+    when the tree lacks what it needs, failed when that does not build)."""
+    try:
+        return fn(), None
+    except kbuild.NotApplicable as e:
+        return None, tap.skipped(str(e))
+    except Fail as e:
+        err(str(e))
+        return None, tap.failed(suite.name, str(e).splitlines()[0])
+
+
 def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
     """The host builds of the flavour's guest suites, one boot that runs them,
     then the results of every guest and boot suite."""
     ready, build_seconds, done = [], {}, {}
     for s in (s for s in suites if s.guest):
         t = Timer()
-        try:
-            ready.append((s, s.build(flavour) if s.build else None))
+        built, cannot_run = attempt(s, lambda: s.build(flavour) if s.build else None)
+        if cannot_run:
+            done[s.name] = record(s, flavour, cannot_run, t.seconds)
+        else:
+            ready.append((s, built))
             build_seconds[s.name] = t.seconds
-        except kbuild.NotApplicable as e:
-            done[s.name] = record(s, flavour, tap.skipped(str(e)), t.seconds)
-        except Fail as e:
-            err(str(e))
-            done[s.name] = record(s, flavour, tap.failed(s.name, str(e).splitlines()[0]), t.seconds)
     info(f"  booting {flavour} with {TEST_CMDLINE}: {' '.join(s.name for s, _ in ready) or 'no guest suite'}"
          f" (timeout {BOOT_TIMEOUT[flavour]} s)")
     opts = vm.VmOptions(flavour=flavour, cmdline=TEST_CMDLINE, timeout=BOOT_TIMEOUT[flavour])
@@ -107,6 +117,7 @@ def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
     boot = vm.run(["sh", str(GUEST / "run-suites.sh")], opts, share={"suites": guest_list(ready)},
                   echo="  | ")
     info(f"  boot: {fmt_secs(t.seconds)}, console: {rel(boot.console)}" + (f"; {boot.reason}" if boot.reason else ""))
+    # A boot suite's time is the boot's, up to the guest runner (KUnit runs then).
     booted = boot.outdir / "booted"
     boot_seconds = float(booted.read_text()) if booted.is_file() else t.seconds
     results = []
@@ -117,33 +128,21 @@ def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
             text, seconds, log = guest_result(s, boot)
             results.append(record(s, flavour, text, build_seconds[s.name] + seconds, log))
         else:
-            # KUnit runs during the boot: its time is the boot's.
-            results.append(record(s, flavour, s.boot(boot), boot_seconds if s.name == "kunit" else 0))
+            results.append(record(s, flavour, s.boot(boot), boot_seconds))
     return results
 
 
 def run_flavour(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
-    note(f"=== {flavour} kernel")
-    t = Timer()
-    try:
-        kbuild.build(flavour)
-        kbuild.headers(flavour)
-    except Fail as e:
-        err(str(e))
+    if not step(f"{flavour} kernel", lambda: (kbuild.build(flavour), kbuild.headers(flavour))):
         return [record(s, flavour, tap.failed(s.name, f"the {flavour} kernel did not build"), 0)
                 for s in suites]
-    note(f"--- {flavour} kernel: {t}")
     results, booted = [], False
     for s in suites:
         if s.host:
             note(f"=== {s.name}")
             t = Timer()
-            try:
-                text = s.host()
-            except Fail as e:
-                err(str(e))
-                text = tap.failed(s.name, str(e).splitlines()[0])
-            results.append(record(s, flavour, text, t.seconds))
+            text, cannot_run = attempt(s, s.host)
+            results.append(record(s, flavour, text or cannot_run, t.seconds))
         elif not booted:
             note(f"=== boot {flavour}")
             booted = True
@@ -161,21 +160,15 @@ def main(only: list[str] | None, flavours: list[str] | None) -> int:
     t = Timer()
     paths.make_build_dirs()
     if only:
-        chosen = [BY_NAME[n] for n in only]
-        if any(not s.host for s in chosen):
-            chosen += [BY_NAME[n] for n in ("leaks", "splats") if n not in only]
+        wanted = set(only) | ({"leaks", "splats"} if any(not BY_NAME[n].host for n in only) else set())
+        chosen = [s for s in SUITES if s.name in wanted]
         phases = {f for s in chosen for f in s.phases}
         flavours = flavours or [f for f in built_flavours() if f in phases] or sorted(phases)
     else:
         chosen, flavours = SUITES, flavours or list(kbuild.FLAVOURS)
-        for step, fn in (("setup", setup.setup), ("tree", tree.tree)):
-            note(f"=== {step}")
-            try:
-                fn()
-            except Fail as e:
-                err(str(e))
-                info(f"{step} failed: nothing was tested\n0 passed, 1 failed, 0 skipped")
-                return 1
+        if not (step("setup", setup.setup) and step("tree", tree.tree)):
+            info("nothing was tested\n0 passed, 1 failed, 0 skipped")
+            return 1
     results = []
     for f in flavours:
         results += run_flavour(f, [s for s in chosen if f in s.phases])
