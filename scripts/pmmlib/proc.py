@@ -7,8 +7,8 @@ from .log import Fail
 from .paths import TREE, rel
 
 
-def run(cmd, *, cwd=None, log: Path | None = None, env=None, check=True,
-        input=None) -> subprocess.CompletedProcess:
+def run(cmd, *, cwd=None, log: Path | None = None, env=None,
+        check=True) -> subprocess.CompletedProcess:
     """Run cmd; stdout and stderr go to log (appended) or are captured as text.
     With check, a non-zero status raises Fail naming the log."""
     if log is not None:
@@ -17,8 +17,7 @@ def run(cmd, *, cwd=None, log: Path | None = None, env=None, check=True,
                                stdin=subprocess.DEVNULL, text=True)
     else:
         p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                           stdin=None if input is not None else subprocess.DEVNULL,
-                           input=input, errors="replace")
+                           stdin=subprocess.DEVNULL, errors="replace")
     if check and p.returncode != 0:
         where = f" (log: {rel(log)})" if log else f": {(p.stderr or p.stdout).strip()[-2000:]}"
         raise Fail(f"{cmd[0]} {' '.join(map(str, cmd[1:3]))}... failed with status {p.returncode}{where}")

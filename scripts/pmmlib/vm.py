@@ -121,8 +121,7 @@ ROOTS = {"9p": root_9p}
 
 def _follow(path: Path, proc: subprocess.Popen, prefix: str) -> None:
     """Print what is appended to path until proc has ended."""
-    with open(path, "a+", errors="replace") as f:
-        f.seek(0)
+    with open(path, errors="replace") as f:
         while True:
             done = proc.poll() is not None
             for line in f.readlines():
@@ -157,7 +156,8 @@ def run(command: list[str], opts: VmOptions, share: dict[str, str] | None = None
         (outdir / name).write_text(text)
     (outdir / "console.log").symlink_to(console)
     root_qemu, root_append = ROOTS[arch.root](arch, outdir)
-    append = f"console={arch.console} panic=-1 {root_append}" + (f" {opts.cmdline}" if opts.cmdline else "")
+    append = f"console={arch.console} panic=-1 {arch.append} {root_append}" + (
+        f" {opts.cmdline}" if opts.cmdline else "")
     qemu = [arch.qemu, "-accel", accelerator, *arch.machine, "-m", opts.mem, "-smp", str(opts.smp),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-serial", f"file:{console}", "-kernel", str(kernel), "-append", append, *root_qemu]
