@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Tests of libpmm against the real /dev/pmm: run in the guest by scripts/pmm test
 // (scripts/guest/test-suite.sh). Without /dev/pmm every device test is skipped.
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pmm/device.h>
+#include <pmm/heap.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,7 +198,7 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
     const auto before = pmm::readStats(types_[0].name);
     int num;
     struct stat blockStat {};
-    pmm::Block a = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block a = dev_->allocate(kPage, types_[0].mask().value());
     num = a.fd();
     ASSERT_EQ(::fstat(num, &blockStat), 0);
     {
@@ -221,7 +222,7 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
     a.reset();
     EXPECT_TRUE(sameFile(other.get(), otherStat));
     // release() hands the fd over without closing it.
-    pmm::Block c = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block c = dev_->allocate(kPage, types_[0].mask().value());
     const int cfd = c.fd();
     pmm::UniqueFD owned = c.release();
     EXPECT_FALSE(c.isValid());
@@ -237,7 +238,7 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
     void *oldAddr;
     std::size_t oldLen;
     {
-        pmm::Block a = dev_->allocate(2 * kPage, types_[0].mask());
+        pmm::Block a = dev_->allocate(2 * kPage, types_[0].mask().value());
         target = a.map();
         oldAddr = target.extentAddress();
         oldLen = target.extentLength();
@@ -245,7 +246,7 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
     EXPECT_TRUE(isMapped(oldAddr, oldLen));
     EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
 
-    pmm::Block b = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block b = dev_->allocate(kPage, types_[0].mask().value());
     pmm::Mapping source = b.map();
     void *newAddr = source.extentAddress();
     target = std::move(source);
@@ -265,7 +266,7 @@ TEST_F(PmmTest, MappingOutlivesBlockFd)
 {
     REQUIRE_TYPE();
     const auto before = pmm::readStats(types_[0].name);
-    pmm::Block block = dev_->allocate(4 * kPage, types_[0].mask());
+    pmm::Block block = dev_->allocate(4 * kPage, types_[0].mask().value());
     pmm::Mapping map = block.map();
     fillPattern(map.data(), 3);
     block.reset();
@@ -288,33 +289,89 @@ TEST_F(PmmTest, ErrorsCarryErrno)
     std::uint64_t total = 0;
     for (auto &t : types_)
         total += t.totalBytes;
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(0); }), ERANGE);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(~0ull); }), EOVERFLOW);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
+    // Every malformed request is EINVAL (the v2 uapi).
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(0); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(~0ull); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EINVAL);
     EXPECT_EQ(pmm::errnoOf([&] {
                   dev_->allocate(pmm::AllocRequest{.size = kPage, .fdFlags = O_RDWR | O_NONBLOCK});
               }),
-              EOPNOTSUPP);
+              EINVAL);
     EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(pmm::AllocRequest{.size = kPage, .flags = 1}); }),
               EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate("no-such-type", kPage); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
     // BLOCK_INFO: not a PMM dma-buf, and not an open fd.
     pmm::UniqueFD null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(null.get()); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(null.get()); }), ENODEV);
     const int closed = null.get();
     null.reset();
     EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(closed); }), EBADF);
-    // The message names the errno.
+    // The message names the errno; the code compares with std::errc.
     try {
         dev_->allocate(0);
         ADD_FAILURE() << "no exception";
     } catch (const pmm::Error &e) {
-        EXPECT_NE(std::string(e.what()).find("ERANGE"), std::string::npos) << e.what();
-        EXPECT_EQ(e.code(), std::errc::result_out_of_range);
+        EXPECT_NE(std::string(e.what()).find("EINVAL"), std::string::npos) << e.what();
+        EXPECT_EQ(e.code(), std::errc::invalid_argument);
     }
+    // The same errors without exceptions.
+    EXPECT_EQ(dev_->tryAllocate(0).error(), std::errc::invalid_argument);
+    EXPECT_EQ(dev_->tryAllocate(total + pageSize()).errnum(), ENOMEM);
+    EXPECT_EQ(dev_->tryBlockInfo(closed).errnum(), EBADF);
+}
+
+// A device opened for queries is read-only: it lists and describes, the kernel refuses it
+// allocations and segments (EACCES, the v2 uapi).
+TEST_F(PmmTest, QueryDeviceIsReadOnly)
+{
+    REQUIRE_TYPE();
+    pmm::Device query(pmm::Device::Mode::Query);
+    EXPECT_EQ(query.mode(), pmm::Device::Mode::Query);
+    EXPECT_EQ(::fcntl(query.fd(), F_GETFL) & O_ACCMODE, O_RDONLY);
+    const auto types = query.types();
+    ASSERT_EQ(types.size(), types_.size());
+    EXPECT_EQ(types[0].name, types_[0].name);
+    EXPECT_EQ(query.tryAllocate(kPage).errnum(), EACCES);
+    pmm::Block block = dev_->allocate(kPage, types_[0].mask().value());
+    const auto info = query.blockInfo(block);
+    EXPECT_EQ(info.size, kPage);
+    EXPECT_EQ(info.typeId, types_[0].id);
+    EXPECT_EQ(query.tryShmget(block).errnum(), EACCES);
+}
+
+// CpuAccess ends the access on the dma-buf it started on, even when the block's fd is closed
+// and its number taken by another file before the end (old code: DMA_BUF_IOCTL_SYNC on that
+// other file, ENOTTY).
+TEST_F(PmmTest, CpuAccessSurvivesBlockReset)
+{
+    REQUIRE_TYPE();
+    pmm::Block block = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Mapping map = block.map();
+    auto access = block.cpuAccess(pmm::Access::Write);
+    const int number = block.fd();
+    block.reset();
+    pmm::UniqueFD null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(null);
+    pmm::UniqueFD reused(::dup2(null.get(), number)); // another file under the block's number
+    ASSERT_EQ(reused.get(), number);
+    fillPattern(map.data(), 5);
+    EXPECT_NO_THROW(access.end());
+    EXPECT_TRUE(checkPattern(map.constData(), 5));
+}
+
+// A dma-buf fd received from elsewhere: Block::fromFd() finds its size.
+TEST_F(PmmTest, BlockFromReceivedFd)
+{
+    REQUIRE_TYPE();
+    pmm::Block block = dev_->allocate(3 * kPage + 1, types_[0].mask().value());
+    pmm::Result<pmm::Block> received = pmm::Block::fromFd(pmm::UniqueFD(::dup(block.fd())));
+    ASSERT_TRUE(received) << received.error().message();
+    EXPECT_EQ(received->size(), block.size());
+    EXPECT_EQ(dev_->blockInfo(*received).size, block.size());
 }
 
 TEST_F(PmmTest, ReadOnlyFdRefusesWritableMapping)
@@ -332,7 +389,7 @@ TEST_F(PmmTest, MappedBlockUnmapsBeforeClose)
     REQUIRE_TYPE();
     const auto before = pmm::readStats(types_[0].name);
     {
-        pmm::MappedBlock mb(dev_->allocate(kPage, types_[0].mask()));
+        pmm::MappedBlock mb(dev_->allocate(kPage, types_[0].mask().value()));
         fillPattern(mb.mapping.data(), 1);
         EXPECT_TRUE(checkPattern(mb.mapping.constData(), 1));
     }
@@ -346,7 +403,7 @@ std::vector<pmm::TypeInfo> discoverTypes()
     std::vector<pmm::TypeInfo> types;
     try {
         if (pmm::Device::present())
-            types = pmm::Device().types();
+            types = pmm::Device(pmm::Device::Mode::Query).types();
     } catch (const pmm::Error &) {
     }
     if (types.empty()) // one placeholder, reported as skipped
@@ -374,7 +431,7 @@ TEST_P(PerType, AllocateFromTypeAndStatisticsDeltas)
     if (before.largestFreeBytes < rounded)
         GTEST_SKIP() << "type " << type.name << " has no room";
     {
-        pmm::Block block = dev_->allocate(asked, type.mask());
+        pmm::Block block = dev_->allocate(type.name, asked);
         const auto info = dev_->blockInfo(block);
         EXPECT_EQ(info.typeId, type.id);
         EXPECT_EQ(info.size, rounded);
@@ -408,11 +465,43 @@ TEST_P(PerType, AlignedAllocation)
     if (type.totalBytes < 2 * align)
         GTEST_SKIP() << "type " << type.name << " too small";
     try {
-        pmm::Block block = dev_->allocate(kPage, type.mask(), align);
+        pmm::Block block = dev_->allocate(type.name, kPage, align);
         EXPECT_EQ(dev_->blockInfo(block).typeId, type.id);
     } catch (const pmm::Error &e) {
         EXPECT_EQ(e.errnum(), ENOMEM) << e.what(); // fragmented: acceptable
     }
+}
+
+// The type's dma-heap, /dev/dma_heap/pmm-<type>, opened read-only as Android does: its
+// buffers are PMM blocks of that type.
+TEST_P(PerType, HeapAllocationIsABlockOfTheType)
+{
+    const auto &type = GetParam();
+    pmm::Result<pmm::Heap> heap = pmm::Heap::open(type.name);
+    if (!heap)
+        GTEST_SKIP() << pmm::Heap::pathOf(type.name) << ": " << heap.error().message();
+    EXPECT_EQ(::fcntl(heap->fd(), F_GETFL) & O_ACCMODE, O_RDONLY);
+    const auto names = pmm::Heap::typeNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), type.name), names.end());
+    const std::uint64_t asked = 2 * kPage + 1;
+    const auto before = pmm::readStats(type.name);
+    if (before.largestFreeBytes < roundUp(asked, pageSize()))
+        GTEST_SKIP() << "type " << type.name << " has no room";
+    {
+        pmm::Block block = heap->allocate(asked);
+        EXPECT_EQ(block.size(), roundUp(asked, pageSize()));
+        const auto info = dev_->blockInfo(block);
+        EXPECT_EQ(info.typeId, type.id);
+        EXPECT_EQ(info.size, block.size());
+        EXPECT_EQ(pmm::readStats(type.name).nrBlocks, before.nrBlocks + 1);
+        pmm::Mapping map = block.map();
+        auto access = block.cpuAccess(pmm::Access::ReadWrite);
+        fillPattern(map.data(), 11);
+        EXPECT_TRUE(checkPattern(map.constData(), 11));
+        access.end();
+    }
+    EXPECT_EQ(pmm::readStats(type.name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(heap->tryAllocate(0).errnum(), EINVAL);
 }
 
 std::string typeName(const ::testing::TestParamInfo<pmm::TypeInfo> &info)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // pmmctl: list PMM memory types, allocate and hold blocks, show what BLOCK_INFO says, make a
 // block a System V shared memory segment.
 //   pmmctl types
@@ -191,7 +191,10 @@ std::uint32_t maskOf(const pmm::Device &dev, const Options &o)
     auto t = dev.findType(*o.type);
     if (!t)
         pmm::throwErrno(ENOENT, "no memory type '" + *o.type + "'");
-    return t->mask();
+    if (!t->mask())
+        pmm::throwErrno(EINVAL, "memory type '" + *o.type + "' has id " + std::to_string(t->id) +
+                                    ": no type mask names it (use its dma-heap)");
+    return *t->mask();
 }
 
 std::string typeName(const pmm::Device &dev, std::uint32_t id)
@@ -319,10 +322,10 @@ int cmdShmget(const pmm::Device &dev, const Options &o)
     if (fromFd) {
         // A block this process inherited: convert it as it is, nothing written into it.
         printBlockInfo(dev, *o.fd);
-        const pmm::Segment segment = dev.shmget(*o.fd, key, shmflg);
+        pmm::Segment segment = dev.shmget(*o.fd, key, shmflg, pmm::Segment::Removal::Keep);
         std::printf("converted to a System V segment of %" PRIu64 " bytes (%s)\n", segment.size(),
                     human(segment.size()).c_str());
-        std::printf("shmid %d\n", segment.id());
+        std::printf("shmid %d\n", segment.release());
         return 0;
     }
     const std::uint64_t size = parseNumber(o.positional[0], true, "size");
@@ -349,9 +352,9 @@ int cmdShmget(const pmm::Device &dev, const Options &o)
     } // the block's fd closed: the segment holds the block now
     if (bad)
         return 1; // the segment is removed
-    segment.setRemoval(pmm::Segment::Removal::Keep);
     std::printf("block fd closed; the segment holds the block. statistics:\n");
     printStats("shm");
+    // Kept on purpose: the segment is for another program (ipcs, an X server).
     std::printf("shmid %d\n", segment.release());
     return 0;
 }
@@ -411,7 +414,9 @@ int main(int argc, char **argv)
             throw Usage("shmget --fd takes no --type, --mask or --align");
         for (const auto &p : o.positional)
             (void)parseNumber(p, true, "size"); // usage errors before any device error
-        const pmm::Device dev;
+        // Listing and describing need only read access; allocating needs write access.
+        const bool query = cmd == "types" || (cmd == "info" && o.fd);
+        const pmm::Device dev(query ? pmm::Device::Mode::Query : pmm::Device::Mode::Allocate);
         if (cmd == "types") {
             printTypes(dev);
             return 0;
