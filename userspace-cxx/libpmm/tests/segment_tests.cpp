@@ -530,8 +530,9 @@ TEST_F(PmmSegment, IoctlStructureSizesAndFlags)
         return ret < 0 ? -errno : ret;
     };
     auto removeId = [](int id) {
-        if (id >= 0)
+        if (id >= 0) {
             EXPECT_EQ(::shmctl(id, IPC_RMID, nullptr), 0) << std::strerror(errno);
+        }
     };
     struct pmm_shmget_data d {};
     d.fd = static_cast<__u32>(block.fd());
