@@ -84,13 +84,20 @@ TEST(BlockHandle, SelfMoveAssignmentKeepsTheBlock)
     EXPECT_EQ(block.size(), 8192u);
 }
 
+pmm::TypeInfo typeWithId(std::uint32_t id)
+{
+    pmm::TypeInfo t;
+    t.id = id;
+    return t;
+}
+
 TEST(TypeInfoMask, IdBeyondTheMaskSelectsNoType)
 {
     // 0 would mean "every type": a type no mask bit can name has no mask.
-    EXPECT_NE(pmm::TypeInfo{.id = 32}.mask(), std::optional<std::uint32_t>(0u));
-    EXPECT_NE(pmm::TypeInfo{.id = 1000}.mask(), std::optional<std::uint32_t>(0u));
-    EXPECT_EQ(pmm::TypeInfo{.id = 31}.mask(), std::optional<std::uint32_t>(1u << 31));
-    EXPECT_EQ(pmm::TypeInfo{.id = 0}.mask(), std::optional<std::uint32_t>(1u));
+    EXPECT_NE(typeWithId(32).mask(), std::optional<std::uint32_t>(0u));
+    EXPECT_NE(typeWithId(1000).mask(), std::optional<std::uint32_t>(0u));
+    EXPECT_EQ(typeWithId(31).mask(), std::optional<std::uint32_t>(1u << 31));
+    EXPECT_EQ(typeWithId(0).mask(), std::optional<std::uint32_t>(1u));
 }
 
 TEST(SysvSegmentDefault, DestructorRemovesTheId)
