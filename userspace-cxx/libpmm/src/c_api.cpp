@@ -238,7 +238,7 @@ int pmm_block_sync_end(const struct pmm_block *block, enum pmm_access access)
     return negative(pmm::trySyncEnd(block->block.fd(), accessOf(access)).error());
 }
 
-int pmm_block_shmget(const struct pmm_device *dev, const struct pmm_block *block, key_t key,
+int pmm_block_shmget(const struct pmm_device *dev, const struct pmm_block *block, int key,
                      int shmflg)
 {
     if (!dev || !block)

@@ -13,7 +13,6 @@
 #include <pmm/export.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,11 +101,12 @@ PMM_PUBLIC int pmm_block_sync_end(const struct pmm_block *block, enum pmm_access
 
 /*
  * PMM_IOCTL_SHMGET: makes the block a System V segment (its own pages) and returns its shmid,
- * or a negative errno. The segment outlives every handle: remove it with
- * shmctl(shmid, IPC_RMID, NULL) (it then goes with its last attachment).
+ * or a negative errno. key: IPC_PRIVATE or a key_t (an int on Linux); shmflg as for shmget(). The
+ * segment outlives every handle: remove it with shmctl(shmid, IPC_RMID, NULL) (it then goes with
+ * its last attachment).
  */
 PMM_PUBLIC int pmm_block_shmget(const struct pmm_device *dev, const struct pmm_block *block,
-                                key_t key, int shmflg);
+                                int key, int shmflg);
 
 /* "ENOMEM" for -ENOMEM or ENOMEM, "unknown" otherwise: for messages. */
 PMM_PUBLIC const char *pmm_strerror_name(int err);
