@@ -94,12 +94,16 @@ static void device_checks(void)
     int ret, shmid;
 
     ret = pmm_device_open(NULL, PMM_DEVICE_ALLOCATE, &dev);
-    if (ret == 0)
-        ret = pmm_type_info(dev, 0, &type);
+    /* The first type with room (one whose regions could not be reserved has none). */
+    for (uint32_t id = 0; ret == 0; ++id) {
+        ret = pmm_type_info(dev, id, &type);
+        if (ret == 0 && type.largest_free_bytes >= (1u << 20))
+            break;
+    }
     if (ret < 0) {
         for (unsigned i = 0; i < count; ++i)
-            skip(names[i],
-                 ret == -ENOENT ? "no /dev/pmm or no memory type" : pmm_strerror_name(ret));
+            skip(names[i], ret == -ENOENT ? "no /dev/pmm or no memory type with room"
+                                          : pmm_strerror_name(ret));
         pmm_device_close(dev);
         return;
     }

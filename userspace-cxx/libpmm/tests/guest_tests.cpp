@@ -111,16 +111,28 @@ protected:
             GTEST_SKIP() << pmm::Device::kPath << " absent (not a PMM kernel)";
         dev_.emplace();
         types_ = dev_->types();
+        // The first type with room (a type whose regions could not be reserved is listed too,
+        // with nothing in it).
+        for (const auto &t : types_)
+            if (t.mask() && t.largestFreeBytes >= kRoomNeeded) {
+                type_ = t;
+                break;
+            }
     }
 
     void requireType()
     {
-        if (types_.empty())
-            GTEST_SKIP() << "no PMM memory type (boot with pmm=NAME:SIZE)";
+        if (!type_)
+            GTEST_SKIP() << "no PMM memory type with " << kRoomNeeded
+                         << " bytes free (boot with pmm=NAME:SIZE)";
     }
+
+    // Enough for every test of the fixture.
+    static constexpr std::uint64_t kRoomNeeded = 1 << 20;
 
     std::optional<pmm::Device> dev_;
     std::vector<pmm::TypeInfo> types_;
+    std::optional<pmm::TypeInfo> type_;
 };
 
 // GTEST_SKIP in a helper only returns from the helper.
@@ -195,10 +207,10 @@ TEST_F(PmmTest, AllocateMapWriteRead)
 TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     int num;
     struct stat blockStat {};
-    pmm::Block a = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Block a = dev_->allocate(kPage, *type_->mask());
     num = a.fd();
     ASSERT_EQ(::fstat(num, &blockStat), 0);
     {
@@ -208,11 +220,11 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
         EXPECT_EQ(a.size(), 0u);
         EXPECT_EQ(b.fd(), num);
         EXPECT_TRUE(sameFile(num, blockStat));
-        EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+        EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
     } // b closes num
     EXPECT_FALSE(sameFile(num, blockStat));
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks);
-    EXPECT_EQ(pmm::readStats(types_[0].name).freeBytes, before.freeBytes);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(pmm::readStats(type_->name).freeBytes, before.freeBytes);
     // The lowest free number is taken again: the moved-from block must not close it.
     pmm::UniqueFD other(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(other);
@@ -222,7 +234,7 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
     a.reset();
     EXPECT_TRUE(sameFile(other.get(), otherStat));
     // release() hands the fd over without closing it.
-    pmm::Block c = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Block c = dev_->allocate(kPage, *type_->mask());
     const int cfd = c.fd();
     pmm::UniqueFD owned = c.release();
     EXPECT_FALSE(c.isValid());
@@ -233,20 +245,20 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
 TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     pmm::Mapping target;
     void *oldAddr;
     std::size_t oldLen;
     {
-        pmm::Block a = dev_->allocate(2 * kPage, types_[0].mask().value());
+        pmm::Block a = dev_->allocate(2 * kPage, *type_->mask());
         target = a.map();
         oldAddr = target.extentAddress();
         oldLen = target.extentLength();
     } // a's fd closed: only the mapping holds block a now
     EXPECT_TRUE(isMapped(oldAddr, oldLen));
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
 
-    pmm::Block b = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Block b = dev_->allocate(kPage, *type_->mask());
     pmm::Mapping source = b.map();
     void *newAddr = source.extentAddress();
     target = std::move(source);
@@ -255,8 +267,8 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
     EXPECT_EQ(target.extentAddress(), newAddr);
     EXPECT_FALSE(isMapped(oldAddr, oldLen)); // the old extent is gone ...
     // ... and with it the last reference to block a: only b is left.
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
-    EXPECT_EQ(pmm::readStats(types_[0].name).freeBytes, before.freeBytes - kPage);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).freeBytes, before.freeBytes - kPage);
     pmm::Mapping &alias = target;
     target = std::move(alias); // self-move keeps the mapping
     EXPECT_TRUE(isMapped(newAddr, kPage));
@@ -265,20 +277,20 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
 TEST_F(PmmTest, MappingOutlivesBlockFd)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
-    pmm::Block block = dev_->allocate(4 * kPage, types_[0].mask().value());
+    const auto before = pmm::readStats(type_->name);
+    pmm::Block block = dev_->allocate(4 * kPage, *type_->mask());
     pmm::Mapping map = block.map();
     fillPattern(map.data(), 3);
     block.reset();
     EXPECT_FALSE(block.isValid());
     // The block lives on in the mapping.
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
     EXPECT_TRUE(checkPattern(map.constData(), 3));
     fillPattern(map.data(), 9);
     EXPECT_TRUE(checkPattern(map.constData(), 9));
     map.unmap();
     EXPECT_FALSE(map.isValid());
-    const auto after = pmm::readStats(types_[0].name);
+    const auto after = pmm::readStats(type_->name);
     EXPECT_EQ(after.nrBlocks, before.nrBlocks);
     EXPECT_EQ(after.freeBytes, before.freeBytes);
 }
@@ -336,10 +348,10 @@ TEST_F(PmmTest, QueryDeviceIsReadOnly)
     ASSERT_EQ(types.size(), types_.size());
     EXPECT_EQ(types[0].name, types_[0].name);
     EXPECT_EQ(query.tryAllocate(kPage).errnum(), EACCES);
-    pmm::Block block = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Block block = dev_->allocate(kPage, *type_->mask());
     const auto info = query.blockInfo(block);
     EXPECT_EQ(info.size, kPage);
-    EXPECT_EQ(info.typeId, types_[0].id);
+    EXPECT_EQ(info.typeId, type_->id);
     EXPECT_EQ(query.tryShmget(block).errnum(), EACCES);
 }
 
@@ -349,7 +361,7 @@ TEST_F(PmmTest, QueryDeviceIsReadOnly)
 TEST_F(PmmTest, CpuAccessSurvivesBlockReset)
 {
     REQUIRE_TYPE();
-    pmm::Block block = dev_->allocate(kPage, types_[0].mask().value());
+    pmm::Block block = dev_->allocate(kPage, *type_->mask());
     pmm::Mapping map = block.map();
     auto access = block.cpuAccess(pmm::Access::Write);
     const int number = block.fd();
@@ -367,7 +379,7 @@ TEST_F(PmmTest, CpuAccessSurvivesBlockReset)
 TEST_F(PmmTest, BlockFromReceivedFd)
 {
     REQUIRE_TYPE();
-    pmm::Block block = dev_->allocate(3 * kPage + 1, types_[0].mask().value());
+    pmm::Block block = dev_->allocate(3 * kPage + 1, *type_->mask());
     pmm::Result<pmm::Block> received = pmm::Block::fromFd(pmm::UniqueFD(::dup(block.fd())));
     ASSERT_TRUE(received) << received.error().message();
     EXPECT_EQ(received->size(), block.size());
@@ -387,13 +399,13 @@ TEST_F(PmmTest, ReadOnlyFdRefusesWritableMapping)
 TEST_F(PmmTest, MappedBlockUnmapsBeforeClose)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     {
-        pmm::MappedBlock mb(dev_->allocate(kPage, types_[0].mask().value()));
+        pmm::MappedBlock mb(dev_->allocate(kPage, *type_->mask()));
         fillPattern(mb.mapping.data(), 1);
         EXPECT_TRUE(checkPattern(mb.mapping.constData(), 1));
     }
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks);
 }
 
 // --- Every memory type found at run time. ---

@@ -63,9 +63,12 @@ protected:
         dev_.emplace(std::move(*dev));
         pmm::Result<std::vector<pmm::TypeInfo>> types = dev_->tryTypes();
         ASSERT_TRUE(types) << types.error().message();
-        if (types->empty())
-            GTEST_SKIP() << "no PMM memory type (boot with pmm=NAME:SIZE)";
-        type_ = (*types)[0];
+        for (const auto &t : *types)
+            if (t.mask() && t.largestFreeBytes >= 1 << 20) {
+                type_ = t;
+                return;
+            }
+        GTEST_SKIP() << "no PMM memory type with 1 MiB free (boot with pmm=NAME:SIZE)";
     }
 
     std::optional<pmm::Device> dev_;

@@ -23,9 +23,13 @@ int main(void)
         printf("no device: /dev/pmm %s\n", pmm_strerror_name(ret));
         return 77;
     }
-    ret = pmm_type_info(dev, 0, &type);
+    for (uint32_t id = 0;; ++id) { /* the first type with room */
+        ret = pmm_type_info(dev, id, &type);
+        if (ret < 0 || type.largest_free_bytes >= 4096)
+            break;
+    }
     if (ret < 0) {
-        printf("no memory type: %s\n", pmm_strerror_name(ret));
+        printf("no memory type with room: %s\n", pmm_strerror_name(ret));
         pmm_device_close(dev);
         return 77;
     }

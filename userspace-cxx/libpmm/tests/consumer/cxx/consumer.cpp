@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // A program outside the tree using an installed libpmm's C++ API. Exit status 0: it ran
 // against /dev/pmm; 77: no /dev/pmm here (what it could check without one passed); 1: failure.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <pmm/device.h>
@@ -26,17 +27,22 @@ int main()
         return 77;
     }
     pmm::Result<std::vector<pmm::TypeInfo>> types = dev->tryTypes();
-    if (!types || types->empty()) {
-        std::printf("no memory type\n");
+    if (!types)
+        return 1;
+    const auto type = std::find_if(types->begin(), types->end(), [](const pmm::TypeInfo &t) {
+        return t.largestFreeBytes >= 4096;
+    });
+    if (type == types->end()) {
+        std::printf("no memory type with room\n");
         return 77;
     }
-    pmm::Result<pmm::Block> block = dev->tryAllocate((*types)[0].name, 4096);
+    pmm::Result<pmm::Block> block = dev->tryAllocate(type->name, 4096);
     if (!block) {
         std::printf("allocate: %s\n", block.error().message().c_str());
         return 1;
     }
     pmm::Result<pmm::Mapping> map = block->tryMap();
     std::printf("allocated and mapped %llu bytes from %s\n",
-                static_cast<unsigned long long>(block->size()), (*types)[0].name.c_str());
+                static_cast<unsigned long long>(block->size()), type->name.c_str());
     return map ? 0 : 1;
 }
