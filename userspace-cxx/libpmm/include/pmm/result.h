@@ -52,7 +52,8 @@ public:
     T *operator->() { return &std::get<0>(v_); }
     const T *operator->() const { return &std::get<0>(v_); }
 
-    // The value, or pmm::Error thrown for the failure.
+    // The value, or pmm::Error thrown for the failure (code built with -fno-exceptions checks
+    // hasValue() and uses operator*: a throw it cannot catch terminates).
     T &value() &
     {
         check();
