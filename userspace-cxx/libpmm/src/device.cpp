@@ -7,6 +7,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+// The v2 uapi: PMM_IOCTL_SHMGET returns the shmid (CMakeLists.txt checks this too).
+static_assert(_IOC_DIR(PMM_IOCTL_SHMGET) == _IOC_WRITE && sizeof(struct pmm_shmget_data) == 16,
+              "libpmm needs the v2 linux/pmm.h");
+
 namespace pmm {
 
 Result<Device> Device::open(Mode mode, const std::string &path)

@@ -556,12 +556,12 @@ TEST_F(PmmSegment, IoctlStructureSizesAndFlags)
     };
     // PMM_SHMGET_SIZE_VER0 bytes: accepted, the id returned.
     int id = call(req(PMM_SHMGET_SIZE_VER0), &big);
-    EXPECT_GE(id, 0);
-    EXPECT_EQ(pmm::Segment(id, block.size()).stat().shm_segsz, block.size());
+    ASSERT_GE(id, 0) << std::strerror(-id);
+    EXPECT_EQ(pmm::Segment(id, block.size()).stat().shm_segsz, block.size()); // and removed
     EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0 - 4), &big), -EINVAL);
     // Larger: zero tail accepted, non-zero tail refused.
     id = call(req(sizeof(big)), &big);
-    EXPECT_GE(id, 0);
+    EXPECT_GE(id, 0) << std::strerror(-id);
     removeId(id);
     big.extra[3] = 1;
     EXPECT_EQ(call(req(sizeof(big)), &big), -EINVAL);
