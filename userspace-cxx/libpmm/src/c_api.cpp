@@ -2,12 +2,13 @@
 // The C API of pmm/pmm.h over the non-throwing C++ API.
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <pmm/device.h>
 #include <pmm/heap.h>
 #include <pmm/pmm.h>
 
+// The handles: allocated here and handed to C, which owns them until pmm_*_close(), _free() or
+// _unmap() (the one place libpmm hands out owning raw pointers, as a C API must).
 struct pmm_device {
     pmm::Device device;
 };

@@ -56,6 +56,16 @@ TEST(ErrnoPreserved, DeviceOpen)
               ENOENT);
 }
 
+TEST(ErrnoPreserved, DeviceIoctls)
+{
+    const pmm::Device notPmm(pmm::Device::Mode::Allocate, "/dev/null"); // knows no PMM ioctl
+    const ClobberErrno clobber;
+    EXPECT_EQ(pmm::errnoOf([&] { (void)notPmm.types(); }), ENOTTY);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)notPmm.allocate(4096); }), ENOTTY);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)notPmm.blockInfo(0); }), ENOTTY);
+    EXPECT_EQ(pmm::errnoOf([&] { (void)notPmm.shmget(0); }), ENOTTY);
+}
+
 TEST(ErrnoPreserved, Mapping)
 {
     const ClobberErrno clobber;
