@@ -384,7 +384,7 @@ int main(int argc, char **argv)
         app.add_subcommand("alloc", "allocate a block, map it, write and check a pattern, free it");
     alloc->add_option("SIZE", o.block.size, "the block's size")
         ->required()
-        ->type_name("SIZE")
+        ->type_name("") // the positional's name says it
         ->check(sizeValue);
     addBlockOptions(alloc, o.block);
     alloc->add_option("--hold", o.hold, "hold the block SECONDS before freeing it")
@@ -395,7 +395,7 @@ int main(int argc, char **argv)
     o.block.size = "4096";
     CLI::Option *infoSize =
         info->add_option("SIZE", o.block.size, "the new block's size (default 4096)")
-            ->type_name("SIZE")
+            ->type_name("")
             ->check(sizeValue);
     const BlockOptions infoBlock = addBlockOptions(info, o.block);
     info->add_option("--fd", o.fd, "describe the inherited block fd N instead")
@@ -410,7 +410,7 @@ int main(int argc, char **argv)
                   "(ipcrm -m ID frees it)");
     CLI::Option_group *source = shmget->add_option_group("block", "a new block or an inherited fd");
     CLI::Option *shmSize = source->add_option("SIZE", o.block.size, "allocate a block of SIZE")
-                               ->type_name("SIZE")
+                               ->type_name("")
                                ->check(sizeValue);
     CLI::Option *shmFd =
         source->add_option("--fd", o.fd, "convert the inherited block fd N")->type_name("N");
