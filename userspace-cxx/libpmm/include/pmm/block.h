@@ -18,8 +18,9 @@ public:
     Block(UniqueFD fd, std::uint64_t size) noexcept : fd_(std::move(fd)), size_(size) {}
 
     // Takes any dma-buf fd (one received from another process, or from a dma-heap), its size
-    // from lseek(SEEK_END) as for every dma-buf: that lseek()'s errno (ESPIPE: not a dma-buf
-    // or other seekable file; the fd is closed then).
+    // from lseek(SEEK_END) as for every dma-buf. On failure lseek()'s errno (EBADF; ESPIPE for
+    // a pipe or socket), and the fd is closed. Whether it is a PMM block is BLOCK_INFO's to say
+    // (Device::tryBlockInfo()).
     static Result<Block> fromFd(UniqueFD fd) noexcept;
 
     // A moved-from block is empty: fd() == -1, size() == 0.
