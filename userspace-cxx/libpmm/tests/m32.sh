@@ -15,34 +15,22 @@ uapi=${PMM_UAPI_INCLUDE:-$src/../../build/out/default/usr/include}
 jobs=${PMM_JOBS:-2}
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
-log=$work/m32.log
-
-n=0 failed=0
-step() {
-	local name=$1 rc
-	shift
-	"$@" >>"$log" 2>&1
-	rc=$?
-	n=$((n + 1))
-	if [ "$rc" = 0 ]; then
-		echo "ok $n $name"
-	else
-		echo "not ok $n $name (exit status $rc, log: $log)"
-		tail -20 "$log" | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-	return "$rc"
-}
+# shellcheck source=tap.sh
+. "$here/tap.sh"
 
 # A probe that needs the 32-bit C library's and kernel's headers, not only the compiler:
 # g++-multilib conflicts with Debian's cross compilers (gcc-aarch64-linux-gnu), whose
 # installation removes it.
-if ! printf '#include <cerrno>\n#include <sys/mman.h>\nint main() { return errno; }\n' |
-	g++ -m32 ${PMM_M32_FLAGS:-} -x c++ - -o "$work/probe" 2>/dev/null ||
-	[ ! -f /usr/src/googletest/CMakeLists.txt ]; then
-	echo "ok 1 libpmm at -m32 # SKIP no g++ -m32 (g++-multilib) or no /usr/src/googletest"
-	echo "1..1"
-	exit 0
+can_build_m32() {
+	[ -f /usr/src/googletest/CMakeLists.txt ] || return 1
+	# shellcheck disable=SC2086 # PMM_M32_FLAGS are words
+	printf '#include <cerrno>\n#include <sys/mman.h>\nint main() { return errno; }\n' |
+		g++ -m32 ${PMM_M32_FLAGS:-} -x c++ - -o "$work/probe" 2>/dev/null
+}
+if ! can_build_m32; then
+	tap_skip "libpmm at -m32" "no g++ -m32 (g++-multilib) or no /usr/src/googletest"
+	tap_end
+	exit
 fi
 
 flags="-m32 ${PMM_M32_FLAGS:-}"
@@ -69,10 +57,10 @@ size32_ran() {
 	"$work/libpmm/pmm_guest_tests" --gtest_filter='Size32.*' | grep -q '^\[  PASSED  \] 3 tests'
 }
 
-if step "GoogleTest built -m32" gtest && step "libpmm and its tests built -m32" libpmm; then
-	step "libpmm.so.0 is a 32-bit ELF" is32
-	step "host tests pass at -m32" host_tests
-	step "the Size32 cases ran and passed (none skipped)" size32_ran
+if tap_step "GoogleTest built -m32" gtest && tap_step "libpmm and its tests built -m32" libpmm
+then
+	tap_step "libpmm.so.0 is a 32-bit ELF" is32
+	tap_step "host tests pass at -m32" host_tests
+	tap_step "the Size32 cases ran and passed (none skipped)" size32_ran
 fi
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

@@ -3,20 +3,18 @@
 # pmmctl's command line, without a device: help exits 0, usage errors exit 2 with a message,
 # a missing /dev/pmm exits 1 (or the command runs, on a PMM kernel). Prints TAP.
 pmmctl=${1:?usage: pmmctl-cli.sh PMMCTL}
-n=0 failed=0
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 # expect STATUS NAME ARGS...: pmmctl ARGS exits with STATUS.
 expect() {
 	local want=$1 name=$2 out rc
 	shift 2
 	out=$("$pmmctl" "$@" 2>&1)
 	rc=$?
-	n=$((n + 1))
 	if [ "$rc" = "$want" ]; then
-		echo "ok $n $name"
+		tap_result 0 "$name"
 	else
-		echo "not ok $n $name (exit status $rc, not $want)"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		failed=$((failed + 1))
+		tap_result "$rc" "$name (wanted $want)" "$out"
 	fi
 }
 expect 0 "--help" --help
@@ -40,17 +38,11 @@ expect 2 "shmget --fd with --type" shmget --fd 3 --type general
 expect 2 "shmget --excl without --key" shmget 4K --excl
 expect 2 "shmget with a bad mode" shmget 4K --mode 999
 if [ -e /dev/pmm ]; then
-	n=$((n + 1)); echo "ok $n types without a device # SKIP /dev/pmm exists"
+	tap_skip "types without a device" "/dev/pmm exists"
 else
 	expect 1 "types without a device" types
-	out=$("$pmmctl" types 2>&1)
-	n=$((n + 1))
-	if grep -q '^pmmctl: cannot open /dev/pmm \[ENOENT\]' <<<"$out"; then
-		echo "ok $n the error names the device and the errno"
-	else
-		echo "not ok $n the error names the device and the errno"; printf '# %s\n' "$out"
-		failed=$((failed + 1))
-	fi
+	# shellcheck disable=SC2016 # $1 is sh -c's
+	tap_step "the error names the device and the errno" \
+		sh -c '"$1" types 2>&1 | grep "^pmmctl: cannot open /dev/pmm \[ENOENT\]"' sh "$pmmctl"
 fi
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end

@@ -19,43 +19,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$prefix" && prefix=$(cd "$prefix" && pwd)
 
-n=0 failed=0
-# step NAME COMMAND...: one TAP line; the command's output as comments when it fails.
-step() {
-	local name=$1 out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	n=$((n + 1))
-	if [ "$rc" = 0 ]; then
-		echo "ok $n $name"
-	else
-		echo "not ok $n $name (exit status $rc)"
-		printf '%s\n' "$out" | tail -30 | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-	return "$rc"
-}
+# shellcheck source=SCRIPTDIR/../tap.sh
+. "$here/../tap.sh"
 # run NAME PROGRAM: runs a consumer; its exit status 77 is a skip (no /dev/pmm).
 run() {
-	local name=$1 out rc
-	n=$((n + 1))
-	if [ ! -x "$2" ]; then
-		echo "not ok $n $name (not built)"
-		failed=$((failed + 1))
-		return
-	fi
+	local out rc
+	[ -x "$2" ] || { tap_result 1 "$1 (not built)"; return; }
 	out=$("$2" 2>&1)
 	rc=$?
-	case $rc in
-	0) echo "ok $n $name" ;;
-	77) echo "ok $n $name # SKIP $(printf '%s' "$out" | tail -1)" ;;
-	*)
-		echo "not ok $n $name (exit status $rc)"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		failed=$((failed + 1))
-		;;
-	esac
+	if [ "$rc" = 77 ]; then
+		tap_skip "$1" "$(printf '%s' "$out" | tail -1)"
+	else
+		tap_result "$rc" "$1" "$out"
+	fi
 }
 
 install_libpmm() {
@@ -106,19 +82,18 @@ build_with_cmake() {
 		cmake --build "$work/$out"
 }
 
-if step "libpmm builds and installs into $prefix" install_libpmm; then
-	step "installed layout: SONAME libpmm.so.0, headers, uapi header, libpmm.pc, pmmConfig.cmake" check_layout
-	step "installed pmmctl runs" "$prefix/bin/pmmctl" --help
-	step "C++ consumer builds with pkg-config" \
+if tap_step "libpmm builds and installs into $prefix" install_libpmm; then
+	tap_step "installed layout: SONAME libpmm.so.0, headers, uapi header, libpmm.pc, pmmConfig.cmake" check_layout
+	tap_step "installed pmmctl runs" "$prefix/bin/pmmctl" --help
+	tap_step "C++ consumer builds with pkg-config" \
 		build_with_pkgconfig "$cxx" "$here/cxx/consumer.cpp" "$work/cxx-pkgconfig" -std=c++20
 	run "C++ consumer (pkg-config) runs" "$work/cxx-pkgconfig"
-	step "C consumer builds with pkg-config" \
+	tap_step "C consumer builds with pkg-config" \
 		build_with_pkgconfig "$cc" "$here/c/consumer.c" "$work/c-pkgconfig" -std=c99
 	run "C consumer (pkg-config) runs" "$work/c-pkgconfig"
-	step "C++ consumer builds with find_package(pmm)" build_with_cmake cxx cxx-cmake
+	tap_step "C++ consumer builds with find_package(pmm)" build_with_cmake cxx cxx-cmake
 	run "C++ consumer (find_package) runs" "$work/cxx-cmake/consumer_cxx"
-	step "C consumer builds with find_package(pmm)" build_with_cmake c c-cmake
+	tap_step "C consumer builds with find_package(pmm)" build_with_cmake c c-cmake
 	run "C consumer (find_package) runs" "$work/c-cmake/consumer_c"
 fi
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_end
