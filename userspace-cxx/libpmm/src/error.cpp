@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include <cerrno>
 #include <cstring>
 #include <pmm/error.h>
@@ -15,8 +15,12 @@ std::string errnoName(int err)
     return "errno " + std::to_string(err);
 }
 
-Error::Error(int err, const std::string &context)
-    : std::system_error(err, std::generic_category(), context + " [" + errnoName(err) + "]")
+Error::Error(std::error_code ec, const std::string &context)
+    : std::system_error(ec, context + " [" + errnoName(ec.value()) + "]")
+{
+}
+
+Error::Error(int err, const std::string &context) : Error(errnoCode(err), context)
 {
 }
 
@@ -25,7 +29,14 @@ void throwErrno(int err, const std::string &context)
     throw Error(err, context);
 }
 
-int ioctlRetry(int fd, unsigned long request, void *arg)
+namespace detail {
+void throwError(const std::error_code &ec)
+{
+    throw Error(ec, "libpmm");
+}
+} // namespace detail
+
+int ioctlRetry(int fd, unsigned long request, void *arg) noexcept
 {
     int ret;
     do {

@@ -1,31 +1,49 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "internal.h"
 #include <cerrno>
-#include <pmm/error.h>
+#include <limits>
 #include <pmm/mapping.h>
 #include <string>
+#include <sys/types.h>
 #include <unistd.h>
 #include <utility>
 
+static_assert(sizeof(off_t) == 8, "libpmm builds with _FILE_OFFSET_BITS=64: offsets are 64-bit");
+
 namespace pmm {
 
-Mapping::Mapping(int fd, std::size_t length, int prot, std::uint64_t offset)
+Result<Mapping> Mapping::create(int fd, std::uint64_t length, int prot,
+                                std::uint64_t offset) noexcept
 {
     if (length == 0)
-        throwErrno(EINVAL, "mmap: zero length");
+        return errnoCode(EINVAL);
     const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
     const std::uint64_t start = offset & ~(page - 1);
-    const std::size_t lead = static_cast<std::size_t>(offset - start);
-    if (length > SIZE_MAX - lead)
-        throwErrno(EOVERFLOW, "mmap: length");
-    const std::size_t extentLength = lead + length;
-    void *addr = ::mmap(nullptr, extentLength, prot, MAP_SHARED, fd, static_cast<off_t>(start));
+    const std::uint64_t lead = offset - start;
+    if (start > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()) ||
+        length > std::numeric_limits<std::uint64_t>::max() - lead)
+        return errnoCode(EOVERFLOW);
+    const Result<std::size_t> extentLength = detail::toSize(lead + length);
+    if (!extentLength)
+        return extentLength.error();
+    void *addr = ::mmap(nullptr, *extentLength, prot, MAP_SHARED, fd, static_cast<off_t>(start));
     if (addr == MAP_FAILED)
-        throwErrno(errno, "mmap of fd " + std::to_string(fd) + ", " + std::to_string(length) +
-                              " bytes at offset " + std::to_string(offset));
-    extent_ = addr;
-    extentLength_ = extentLength;
-    view_ = std::span<std::byte>(static_cast<std::byte *>(addr) + lead, length);
-    prot_ = prot;
+        return detail::lastError();
+    Mapping m;
+    m.extent_ = addr;
+    m.extentLength_ = *extentLength;
+    m.view_ = std::span<std::byte>(static_cast<std::byte *>(addr) + lead,
+                                   static_cast<std::size_t>(length));
+    m.prot_ = prot;
+    return m;
+}
+
+Mapping::Mapping(int fd, std::uint64_t length, int prot, std::uint64_t offset)
+    : Mapping(detail::valueOrThrow(create(fd, length, prot, offset), [&] {
+          return "mmap of fd " + std::to_string(fd) + ", " + std::to_string(length) +
+                 " bytes at offset " + std::to_string(offset);
+      }))
+{
 }
 
 Mapping::Mapping(Mapping &&other) noexcept

@@ -1,19 +1,30 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "internal.h"
 #include <cerrno>
-#include <pmm/error.h>
 #include <pmm/segment.h>
 #include <string>
 #include <utility>
 
 namespace pmm {
 
-Attachment::Attachment(int shmid, std::size_t size, int shmflg)
+Result<Attachment> Attachment::create(int shmid, std::uint64_t size, int shmflg) noexcept
 {
+    const Result<std::size_t> length = detail::toSize(size);
+    if (!length)
+        return length.error();
     void *addr = ::shmat(shmid, nullptr, shmflg);
     if (addr == reinterpret_cast<void *>(-1))
-        throwErrno(errno, "shmat of segment " + std::to_string(shmid));
-    address_ = addr;
-    view_ = std::span<std::byte>(static_cast<std::byte *>(addr), size);
+        return detail::lastError();
+    Attachment a;
+    a.address_ = addr;
+    a.view_ = std::span<std::byte>(static_cast<std::byte *>(addr), *length);
+    return a;
+}
+
+Attachment::Attachment(int shmid, std::uint64_t size, int shmflg)
+    : Attachment(detail::valueOrThrow(create(shmid, size, shmflg),
+                                      [&] { return "shmat of segment " + std::to_string(shmid); }))
+{
 }
 
 Attachment::Attachment(Attachment &&other) noexcept
@@ -44,12 +55,22 @@ void Attachment::swap(Attachment &other) noexcept
     std::swap(view_, other.view_);
 }
 
+Result<Segment> Segment::tryCreate(std::uint64_t size, key_t key, int shmflg,
+                                   Removal removal) noexcept
+{
+    const Result<std::size_t> length = detail::toSize(size);
+    if (!length)
+        return length.error();
+    const int id = ::shmget(key, *length, shmflg);
+    if (id < 0)
+        return detail::lastError();
+    return Segment(id, size, removal);
+}
+
 Segment Segment::create(std::uint64_t size, key_t key, int shmflg, Removal removal)
 {
-    const int id = ::shmget(key, static_cast<std::size_t>(size), shmflg);
-    if (id < 0)
-        throwErrno(errno, "shmget of " + std::to_string(size) + " bytes");
-    return Segment(id, size, removal);
+    return detail::valueOrThrow(tryCreate(size, key, shmflg, removal),
+                                [&] { return "shmget of " + std::to_string(size) + " bytes"; });
 }
 
 Segment::Segment(Segment &&other) noexcept
@@ -66,28 +87,52 @@ Segment &Segment::operator=(Segment &&other) noexcept
     return *this;
 }
 
-Attachment Segment::attach(int shmflg) const
+Result<Attachment> Segment::tryAttach(int shmflg) const noexcept
 {
     if (!isValid())
-        throwErrno(EINVAL, "attach of an empty segment handle");
-    return Attachment(id_, static_cast<std::size_t>(size_), shmflg);
+        return errnoCode(EINVAL);
+    return Attachment::create(id_, size_, shmflg);
+}
+
+Attachment Segment::attach(int shmflg) const
+{
+    return detail::valueOrThrow(tryAttach(shmflg), [&] {
+        return isValid() ? "shmat of segment " + std::to_string(id_)
+                         : std::string("attach of an empty segment handle");
+    });
+}
+
+Result<struct shmid_ds> Segment::tryStat() const noexcept
+{
+    struct shmid_ds ds {};
+    if (::shmctl(id_, IPC_STAT, &ds) < 0)
+        return detail::lastError();
+    return ds;
 }
 
 struct shmid_ds Segment::stat() const
 {
-    struct shmid_ds ds {};
-    if (::shmctl(id_, IPC_STAT, &ds) < 0)
-        throwErrno(errno, "shmctl IPC_STAT of segment " + std::to_string(id_));
-    return ds;
+    return detail::valueOrThrow(
+        tryStat(), [&] { return "shmctl IPC_STAT of segment " + std::to_string(id_); });
+}
+
+Result<void> Segment::tryRemove() noexcept
+{
+    if (!isValid())
+        return errnoCode(EINVAL);
+    if (::shmctl(id_, IPC_RMID, nullptr) < 0)
+        return detail::lastError();
+    (void)release();
+    return {};
 }
 
 void Segment::remove()
 {
-    if (!isValid())
-        throwErrno(EINVAL, "remove of an empty segment handle");
-    if (::shmctl(id_, IPC_RMID, nullptr) < 0)
-        throwErrno(errno, "shmctl IPC_RMID of segment " + std::to_string(id_));
-    (void)release();
+    const int id = id_;
+    detail::valueOrThrow(tryRemove(), [&] {
+        return id >= 0 ? "shmctl IPC_RMID of segment " + std::to_string(id)
+                       : std::string("remove of an empty segment handle");
+    });
 }
 
 int Segment::release() noexcept
@@ -95,7 +140,7 @@ int Segment::release() noexcept
     const int id = id_;
     id_ = -1;
     size_ = 0;
-    removal_ = Removal::Keep;
+    removal_ = Removal::OnDestroy;
     return id;
 }
 

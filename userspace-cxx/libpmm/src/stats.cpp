@@ -1,9 +1,9 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "internal.h"
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <fstream>
-#include <pmm/error.h>
 #include <pmm/types.h>
 #include <system_error>
 
@@ -11,62 +11,100 @@ namespace pmm {
 
 namespace {
 
-std::string readLine(const std::filesystem::path &file)
+Result<std::string> readLine(const std::filesystem::path &file)
 {
+    errno = 0;
     std::ifstream in(file);
     if (!in)
-        throwErrno(errno ? errno : EIO, "cannot read " + file.string());
+        return errnoCode(errno ? errno : EIO);
     std::string line;
     std::getline(in, line);
     return line;
 }
 
-std::uint64_t readNumber(const std::filesystem::path &file)
+Result<std::uint64_t> readNumber(const std::filesystem::path &file)
 {
-    const std::string s = readLine(file);
+    const Result<std::string> s = readLine(file);
+    if (!s)
+        return s.error();
     std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size())
-        throwErrno(EINVAL, "not a number in " + file.string() + ": '" + s + "'");
+    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+    if (ec != std::errc() || end != s->data() + s->size())
+        return errnoCode(EINVAL);
     return v;
 }
 
 } // namespace
 
-TypeStats readStats(std::string_view name, const std::filesystem::path &root)
+Result<TypeStats> tryReadStats(std::string_view name, const std::filesystem::path &root)
 {
     const std::filesystem::path dir = root / name;
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
-        throwErrno(ENOENT, "no memory type " + dir.string());
+        return errnoCode(ENOENT);
     TypeStats s;
     s.name = std::string(name);
-    s.id = static_cast<std::uint32_t>(readNumber(dir / "id"));
-    s.totalBytes = readNumber(dir / "total_bytes");
-    s.freeBytes = readNumber(dir / "free_bytes");
-    s.usedBytes = readNumber(dir / "used_bytes");
-    s.largestFreeBytes = readNumber(dir / "largest_free_bytes");
-    s.nrBlocks = readNumber(dir / "nr_blocks");
-    s.nrFreeExtents = readNumber(dir / "nr_free_extents");
-    s.allocSuccess = readNumber(dir / "alloc_success");
-    s.allocFail = readNumber(dir / "alloc_fail");
-    s.freeSuccess = readNumber(dir / "free_success");
-    s.policy = readLine(dir / "policy");
+    const std::pair<const char *, std::uint64_t *> numbers[] = {
+        {"total_bytes", &s.totalBytes},     {"free_bytes", &s.freeBytes},
+        {"used_bytes", &s.usedBytes},       {"largest_free_bytes", &s.largestFreeBytes},
+        {"nr_blocks", &s.nrBlocks},         {"nr_free_extents", &s.nrFreeExtents},
+        {"alloc_success", &s.allocSuccess}, {"alloc_fail", &s.allocFail},
+        {"free_success", &s.freeSuccess},
+    };
+    for (const auto &[file, field] : numbers) {
+        const Result<std::uint64_t> v = readNumber(dir / file);
+        if (!v)
+            return v.error();
+        *field = *v;
+    }
+    const Result<std::uint64_t> id = readNumber(dir / "id");
+    if (!id)
+        return id.error();
+    if (*id > UINT32_MAX)
+        return errnoCode(EINVAL);
+    s.id = static_cast<std::uint32_t>(*id);
+    Result<std::string> policy = readLine(dir / "policy");
+    if (!policy)
+        return policy.error();
+    s.policy = std::move(*policy);
     return s;
 }
 
-std::vector<TypeStats> readAllStats(const std::filesystem::path &root)
+Result<std::vector<TypeStats>> tryReadAllStats(const std::filesystem::path &root)
 {
     std::vector<TypeStats> all;
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec))
         return all;
-    for (const auto &entry : std::filesystem::directory_iterator(root, ec))
-        if (entry.is_directory(ec))
-            all.push_back(readStats(entry.path().filename().string(), root));
+    std::error_code listError;
+    for (const auto &entry : std::filesystem::directory_iterator(root, listError)) {
+        std::error_code entryError;
+        if (!entry.is_directory(entryError))
+            continue;
+        Result<TypeStats> s = tryReadStats(entry.path().filename().string(), root);
+        if (!s)
+            return s.error();
+        all.push_back(std::move(*s));
+    }
+    if (listError)
+        return errnoCode(listError.value());
     std::sort(all.begin(), all.end(),
               [](const TypeStats &a, const TypeStats &b) { return a.id < b.id; });
     return all;
+}
+
+TypeStats readStats(std::string_view name, const std::filesystem::path &root)
+{
+    return detail::valueOrThrow(tryReadStats(name, root), [&] {
+        return "cannot read the statistics of memory type " + (root / name).string();
+    });
+}
+
+std::vector<TypeStats> readAllStats(const std::filesystem::path &root)
+{
+    return detail::valueOrThrow(tryReadAllStats(root), [&] {
+        return "cannot read the memory types' statistics under " + root.string();
+    });
 }
 
 } // namespace pmm

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Tests of libpmm against the real /dev/pmm: run in the guest by scripts/pmm test
 // (scripts/guest/test-suite.sh). Without /dev/pmm every device test is skipped.
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pmm/device.h>
+#include <pmm/heap.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,16 +111,28 @@ protected:
             GTEST_SKIP() << pmm::Device::kPath << " absent (not a PMM kernel)";
         dev_.emplace();
         types_ = dev_->types();
+        // The first type with room (a type whose regions could not be reserved is listed too,
+        // with nothing in it).
+        for (const auto &t : types_)
+            if (t.mask() && t.largestFreeBytes >= kRoomNeeded) {
+                type_ = t;
+                break;
+            }
     }
 
     void requireType()
     {
-        if (types_.empty())
-            GTEST_SKIP() << "no PMM memory type (boot with pmm=NAME:SIZE)";
+        if (!type_)
+            GTEST_SKIP() << "no PMM memory type with " << kRoomNeeded
+                         << " bytes free (boot with pmm=NAME:SIZE)";
     }
+
+    // Enough for every test of the fixture.
+    static constexpr std::uint64_t kRoomNeeded = 1 << 20;
 
     std::optional<pmm::Device> dev_;
     std::vector<pmm::TypeInfo> types_;
+    std::optional<pmm::TypeInfo> type_;
 };
 
 // GTEST_SKIP in a helper only returns from the helper.
@@ -194,10 +207,10 @@ TEST_F(PmmTest, AllocateMapWriteRead)
 TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     int num;
     struct stat blockStat {};
-    pmm::Block a = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block a = dev_->allocate(kPage, *type_->mask());
     num = a.fd();
     ASSERT_EQ(::fstat(num, &blockStat), 0);
     {
@@ -207,11 +220,11 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
         EXPECT_EQ(a.size(), 0u);
         EXPECT_EQ(b.fd(), num);
         EXPECT_TRUE(sameFile(num, blockStat));
-        EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+        EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
     } // b closes num
     EXPECT_FALSE(sameFile(num, blockStat));
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks);
-    EXPECT_EQ(pmm::readStats(types_[0].name).freeBytes, before.freeBytes);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(pmm::readStats(type_->name).freeBytes, before.freeBytes);
     // The lowest free number is taken again: the moved-from block must not close it.
     pmm::UniqueFD other(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(other);
@@ -221,7 +234,7 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
     a.reset();
     EXPECT_TRUE(sameFile(other.get(), otherStat));
     // release() hands the fd over without closing it.
-    pmm::Block c = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block c = dev_->allocate(kPage, *type_->mask());
     const int cfd = c.fd();
     pmm::UniqueFD owned = c.release();
     EXPECT_FALSE(c.isValid());
@@ -232,20 +245,20 @@ TEST_F(PmmTest, MovedFromBlockIsEmptyAndFdClosedOnce)
 TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     pmm::Mapping target;
     void *oldAddr;
     std::size_t oldLen;
     {
-        pmm::Block a = dev_->allocate(2 * kPage, types_[0].mask());
+        pmm::Block a = dev_->allocate(2 * kPage, *type_->mask());
         target = a.map();
         oldAddr = target.extentAddress();
         oldLen = target.extentLength();
     } // a's fd closed: only the mapping holds block a now
     EXPECT_TRUE(isMapped(oldAddr, oldLen));
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
 
-    pmm::Block b = dev_->allocate(kPage, types_[0].mask());
+    pmm::Block b = dev_->allocate(kPage, *type_->mask());
     pmm::Mapping source = b.map();
     void *newAddr = source.extentAddress();
     target = std::move(source);
@@ -254,8 +267,8 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
     EXPECT_EQ(target.extentAddress(), newAddr);
     EXPECT_FALSE(isMapped(oldAddr, oldLen)); // the old extent is gone ...
     // ... and with it the last reference to block a: only b is left.
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
-    EXPECT_EQ(pmm::readStats(types_[0].name).freeBytes, before.freeBytes - kPage);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).freeBytes, before.freeBytes - kPage);
     pmm::Mapping &alias = target;
     target = std::move(alias); // self-move keeps the mapping
     EXPECT_TRUE(isMapped(newAddr, kPage));
@@ -264,20 +277,20 @@ TEST_F(PmmTest, MappingMoveAssignmentUnmapsOld)
 TEST_F(PmmTest, MappingOutlivesBlockFd)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
-    pmm::Block block = dev_->allocate(4 * kPage, types_[0].mask());
+    const auto before = pmm::readStats(type_->name);
+    pmm::Block block = dev_->allocate(4 * kPage, *type_->mask());
     pmm::Mapping map = block.map();
     fillPattern(map.data(), 3);
     block.reset();
     EXPECT_FALSE(block.isValid());
     // The block lives on in the mapping.
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks + 1);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks + 1);
     EXPECT_TRUE(checkPattern(map.constData(), 3));
     fillPattern(map.data(), 9);
     EXPECT_TRUE(checkPattern(map.constData(), 9));
     map.unmap();
     EXPECT_FALSE(map.isValid());
-    const auto after = pmm::readStats(types_[0].name);
+    const auto after = pmm::readStats(type_->name);
     EXPECT_EQ(after.nrBlocks, before.nrBlocks);
     EXPECT_EQ(after.freeBytes, before.freeBytes);
 }
@@ -288,33 +301,89 @@ TEST_F(PmmTest, ErrorsCarryErrno)
     std::uint64_t total = 0;
     for (auto &t : types_)
         total += t.totalBytes;
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(0); }), ERANGE);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(~0ull); }), EOVERFLOW);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EDOM);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
+    // Every malformed request is EINVAL (the v2 uapi).
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(0); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(~0ull); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, 3 * kPage); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() / 2); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 0, pageSize() << 13); }), EINVAL);
     EXPECT_EQ(pmm::errnoOf([&] {
                   dev_->allocate(pmm::AllocRequest{.size = kPage, .fdFlags = O_RDWR | O_NONBLOCK});
               }),
-              EOPNOTSUPP);
+              EINVAL);
     EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(pmm::AllocRequest{.size = kPage, .flags = 1}); }),
               EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(kPage, 1u << 31); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate("no-such-type", kPage); }), ENOENT);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->allocate(total + pageSize()); }), ENOMEM);
     // BLOCK_INFO: not a PMM dma-buf, and not an open fd.
     pmm::UniqueFD null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(null.get()); }), EINVAL);
+    EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(null.get()); }), ENODEV);
     const int closed = null.get();
     null.reset();
     EXPECT_EQ(pmm::errnoOf([&] { dev_->blockInfo(closed); }), EBADF);
-    // The message names the errno.
+    // The message names the errno; the code compares with std::errc.
     try {
         dev_->allocate(0);
         ADD_FAILURE() << "no exception";
     } catch (const pmm::Error &e) {
-        EXPECT_NE(std::string(e.what()).find("ERANGE"), std::string::npos) << e.what();
-        EXPECT_EQ(e.code(), std::errc::result_out_of_range);
+        EXPECT_NE(std::string(e.what()).find("EINVAL"), std::string::npos) << e.what();
+        EXPECT_EQ(e.code(), std::errc::invalid_argument);
     }
+    // The same errors without exceptions.
+    EXPECT_EQ(dev_->tryAllocate(0).error(), std::errc::invalid_argument);
+    EXPECT_EQ(dev_->tryAllocate(total + pageSize()).errnum(), ENOMEM);
+    EXPECT_EQ(dev_->tryBlockInfo(closed).errnum(), EBADF);
+}
+
+// A device opened for queries is read-only: it lists and describes, the kernel refuses it
+// allocations and segments (EACCES, the v2 uapi).
+TEST_F(PmmTest, QueryDeviceIsReadOnly)
+{
+    REQUIRE_TYPE();
+    pmm::Device query(pmm::Device::Mode::Query);
+    EXPECT_EQ(query.mode(), pmm::Device::Mode::Query);
+    EXPECT_EQ(::fcntl(query.fd(), F_GETFL) & O_ACCMODE, O_RDONLY);
+    const auto types = query.types();
+    ASSERT_EQ(types.size(), types_.size());
+    EXPECT_EQ(types[0].name, types_[0].name);
+    EXPECT_EQ(query.tryAllocate(kPage).errnum(), EACCES);
+    pmm::Block block = dev_->allocate(kPage, *type_->mask());
+    const auto info = query.blockInfo(block);
+    EXPECT_EQ(info.size, kPage);
+    EXPECT_EQ(info.typeId, type_->id);
+    EXPECT_EQ(query.tryShmget(block).errnum(), EACCES);
+}
+
+// CpuAccess ends the access on the dma-buf it started on, even when the block's fd is closed
+// and its number taken by another file before the end (old code: DMA_BUF_IOCTL_SYNC on that
+// other file, ENOTTY).
+TEST_F(PmmTest, CpuAccessSurvivesBlockReset)
+{
+    REQUIRE_TYPE();
+    pmm::Block block = dev_->allocate(kPage, *type_->mask());
+    pmm::Mapping map = block.map();
+    auto access = block.cpuAccess(pmm::Access::Write);
+    const int number = block.fd();
+    block.reset();
+    pmm::UniqueFD null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(null);
+    pmm::UniqueFD reused(::dup2(null.get(), number)); // another file under the block's number
+    ASSERT_EQ(reused.get(), number);
+    fillPattern(map.data(), 5);
+    EXPECT_NO_THROW(access.end());
+    EXPECT_TRUE(checkPattern(map.constData(), 5));
+}
+
+// A dma-buf fd received from elsewhere: Block::fromFd() finds its size.
+TEST_F(PmmTest, BlockFromReceivedFd)
+{
+    REQUIRE_TYPE();
+    pmm::Block block = dev_->allocate(3 * kPage + 1, *type_->mask());
+    pmm::Result<pmm::Block> received = pmm::Block::fromFd(pmm::UniqueFD(::dup(block.fd())));
+    ASSERT_TRUE(received) << received.error().message();
+    EXPECT_EQ(received->size(), block.size());
+    EXPECT_EQ(dev_->blockInfo(*received).size, block.size());
 }
 
 TEST_F(PmmTest, ReadOnlyFdRefusesWritableMapping)
@@ -330,13 +399,13 @@ TEST_F(PmmTest, ReadOnlyFdRefusesWritableMapping)
 TEST_F(PmmTest, MappedBlockUnmapsBeforeClose)
 {
     REQUIRE_TYPE();
-    const auto before = pmm::readStats(types_[0].name);
+    const auto before = pmm::readStats(type_->name);
     {
-        pmm::MappedBlock mb(dev_->allocate(kPage, types_[0].mask()));
+        pmm::MappedBlock mb(dev_->allocate(kPage, *type_->mask()));
         fillPattern(mb.mapping.data(), 1);
         EXPECT_TRUE(checkPattern(mb.mapping.constData(), 1));
     }
-    EXPECT_EQ(pmm::readStats(types_[0].name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(pmm::readStats(type_->name).nrBlocks, before.nrBlocks);
 }
 
 // --- Every memory type found at run time. ---
@@ -346,7 +415,7 @@ std::vector<pmm::TypeInfo> discoverTypes()
     std::vector<pmm::TypeInfo> types;
     try {
         if (pmm::Device::present())
-            types = pmm::Device().types();
+            types = pmm::Device(pmm::Device::Mode::Query).types();
     } catch (const pmm::Error &) {
     }
     if (types.empty()) // one placeholder, reported as skipped
@@ -374,7 +443,7 @@ TEST_P(PerType, AllocateFromTypeAndStatisticsDeltas)
     if (before.largestFreeBytes < rounded)
         GTEST_SKIP() << "type " << type.name << " has no room";
     {
-        pmm::Block block = dev_->allocate(asked, type.mask());
+        pmm::Block block = dev_->allocate(type.name, asked);
         const auto info = dev_->blockInfo(block);
         EXPECT_EQ(info.typeId, type.id);
         EXPECT_EQ(info.size, rounded);
@@ -408,11 +477,43 @@ TEST_P(PerType, AlignedAllocation)
     if (type.totalBytes < 2 * align)
         GTEST_SKIP() << "type " << type.name << " too small";
     try {
-        pmm::Block block = dev_->allocate(kPage, type.mask(), align);
+        pmm::Block block = dev_->allocate(type.name, kPage, align);
         EXPECT_EQ(dev_->blockInfo(block).typeId, type.id);
     } catch (const pmm::Error &e) {
         EXPECT_EQ(e.errnum(), ENOMEM) << e.what(); // fragmented: acceptable
     }
+}
+
+// The type's dma-heap, /dev/dma_heap/pmm-<type>, opened read-only as Android does: its
+// buffers are PMM blocks of that type.
+TEST_P(PerType, HeapAllocationIsABlockOfTheType)
+{
+    const auto &type = GetParam();
+    pmm::Result<pmm::Heap> heap = pmm::Heap::open(type.name);
+    if (!heap)
+        GTEST_SKIP() << pmm::Heap::pathOf(type.name) << ": " << heap.error().message();
+    EXPECT_EQ(::fcntl(heap->fd(), F_GETFL) & O_ACCMODE, O_RDONLY);
+    const auto names = pmm::Heap::typeNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), type.name), names.end());
+    const std::uint64_t asked = 2 * kPage + 1;
+    const auto before = pmm::readStats(type.name);
+    if (before.largestFreeBytes < roundUp(asked, pageSize()))
+        GTEST_SKIP() << "type " << type.name << " has no room";
+    {
+        pmm::Block block = heap->allocate(asked);
+        EXPECT_EQ(block.size(), roundUp(asked, pageSize()));
+        const auto info = dev_->blockInfo(block);
+        EXPECT_EQ(info.typeId, type.id);
+        EXPECT_EQ(info.size, block.size());
+        EXPECT_EQ(pmm::readStats(type.name).nrBlocks, before.nrBlocks + 1);
+        pmm::Mapping map = block.map();
+        auto access = block.cpuAccess(pmm::Access::ReadWrite);
+        fillPattern(map.data(), 11);
+        EXPECT_TRUE(checkPattern(map.constData(), 11));
+        access.end();
+    }
+    EXPECT_EQ(pmm::readStats(type.name).nrBlocks, before.nrBlocks);
+    EXPECT_EQ(heap->tryAllocate(0).errnum(), EINVAL);
 }
 
 std::string typeName(const ::testing::TestParamInfo<pmm::TypeInfo> &info)

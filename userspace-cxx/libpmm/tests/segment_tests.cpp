@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // pmm::Segment and pmm::Attachment: on ordinary shmget() segments (host and guest), then on
 // segments made from PMM blocks with PMM_IOCTL_SHMGET (guest with /dev/pmm; skipped without).
 #include <algorithm>
@@ -7,10 +7,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <linux/dma-heap.h>
 #include <linux/pmm.h>
 #include <optional>
 #include <pmm/device.h>
+#include <pmm/heap.h>
 #include <sstream>
 #include <string>
 #include <sys/ioctl.h>
@@ -181,24 +181,31 @@ TEST(SysvSegment, CreateAttachStat)
     EXPECT_EQ(attachCount(seg.id()), 2u);
 }
 
-TEST(SysvSegment, DestructorKeepsIdByDefault)
+TEST(SysvSegment, DestructorRemovesIdUnlessKept)
 {
     int id;
     {
         pmm::Segment seg = pmm::Segment::create(kPage);
-        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::Keep);
+        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::OnDestroy);
         id = seg.id();
+    }
+    EXPECT_FALSE(exists(id));
+    {
+        pmm::Segment kept =
+            pmm::Segment::create(kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::Keep);
+        id = kept.id();
     }
     EXPECT_TRUE(exists(id));
     {
-        pmm::Segment again(id, kPage, pmm::Segment::Removal::OnDestroy);
+        pmm::Segment again(id, kPage);
     }
     EXPECT_FALSE(exists(id));
 }
 
 TEST(SysvSegment, RemoveKeepsAttachmentsValid)
 {
-    pmm::Segment seg = pmm::Segment::create(2 * kPage);
+    pmm::Segment seg =
+        pmm::Segment::create(2 * kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::Keep);
     const int id = seg.id();
     pmm::Attachment a = seg.attach();
     fill(a.data(), 9);
@@ -229,7 +236,7 @@ TEST(SysvSegment, MoveReleaseAndAssignment)
     EXPECT_TRUE(exists(idA));
 
     // Move assignment removes the target's own OnDestroy segment first.
-    pmm::Segment c = pmm::Segment::create(kPage);
+    pmm::Segment c = pmm::Segment::create(kPage, IPC_PRIVATE, 0600, pmm::Segment::Removal::Keep);
     const int idC = c.id();
     b = std::move(c);
     EXPECT_FALSE(exists(idA));
@@ -303,17 +310,20 @@ protected:
         if (!pmm::Device::present())
             GTEST_SKIP() << pmm::Device::kPath << " absent (not a PMM kernel)";
         dev_.emplace();
-        const auto types = dev_->types();
-        if (types.empty())
-            GTEST_SKIP() << "no PMM memory type (boot with pmm=NAME:SIZE)";
-        type_ = types[0];
+        // The first type with room: a type whose regions could not be reserved has none.
+        for (const auto &t : dev_->types())
+            if (t.mask() && t.largestFreeBytes >= 1 << 20) {
+                type_ = t;
+                return;
+            }
+        GTEST_SKIP() << "no PMM memory type with 1 MiB free (boot with pmm=NAME:SIZE)";
     }
 
     pmm::TypeStats stats() const { return pmm::readStats(type_.name); }
     pmm::Block allocate(std::uint64_t size, std::uint32_t fdFlags = O_RDWR | O_CLOEXEC) const
     {
         return dev_->allocate(
-            pmm::AllocRequest{.size = size, .typeMask = type_.mask(), .fdFlags = fdFlags});
+            pmm::AllocRequest{.size = size, .typeMask = type_.mask().value(), .fdFlags = fdFlags});
     }
 
     std::optional<pmm::Device> dev_;
@@ -407,7 +417,7 @@ TEST_F(PmmSegment, SegmentHoldsTheBlockUntilRemovedAndDetached)
         pmm::MappedBlock mb(allocate(8 * kPage));
         fill(mb.mapping.data(), 4);
         seg = dev_->shmget(mb.block);
-        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::Keep);
+        EXPECT_EQ(seg.removal(), pmm::Segment::Removal::OnDestroy);
     } // the fd closed and the mapping gone: only the segment holds the block
     EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1);
     att = seg.attach();
@@ -430,7 +440,8 @@ TEST_F(PmmSegment, HandleDestroyedKeepsSegmentThenIpcRmidFrees)
     int id;
     {
         pmm::Block block = allocate(kPage);
-        id = dev_->shmget(block).id(); // the handle goes, the segment stays
+        // The handle goes, the segment stays: as pmmctl shmget leaves it for ipcrm.
+        id = dev_->shmget(block, IPC_PRIVATE, 0600, pmm::Segment::Removal::Keep).id();
     }
     EXPECT_TRUE(exists(id));
     EXPECT_EQ(stats().nrBlocks, before.nrBlocks + 1);
@@ -502,7 +513,7 @@ TEST_F(PmmSegment, Errors)
         // Not 01000: that is IPC_CREAT.
         for (int bad : {SHM_HUGETLB, SHM_NORESERVE, 0100000, 0x40000000})
             EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(block, IPC_PRIVATE, 0600 | bad); }),
-                      EOPNOTSUPP)
+                      EINVAL)
                 << "shmflg 0" << std::oct << bad;
     }
     // Nothing leaked: no block, no segment.
@@ -511,81 +522,66 @@ TEST_F(PmmSegment, Errors)
     EXPECT_EQ(stats().freeBytes, before.freeBytes);
 }
 
-// Raw ioctls: the structure's size and reserved fields, as for every /dev/pmm ioctl.
-TEST_F(PmmSegment, IoctlStructureSizesAndReservedFields)
+// Raw ioctls: the structure's size and flags, as for every /dev/pmm ioctl. PMM_IOCTL_SHMGET
+// returns the new segment's id.
+TEST_F(PmmSegment, IoctlStructureSizesAndFlags)
 {
     pmm::Block block = allocate(kPage);
+    // The ioctl's return value, or -errno.
     auto call = [&](unsigned long request, void *arg) {
-        int ret = ::ioctl(dev_->fd(), request, arg);
-        int err = ret < 0 ? errno : 0;
-        return err;
+        const int ret = ::ioctl(dev_->fd(), request, arg);
+        return ret < 0 ? -errno : ret;
     };
     auto removeId = [](int id) {
-        if (id >= 0)
+        if (id >= 0) {
             EXPECT_EQ(::shmctl(id, IPC_RMID, nullptr), 0) << std::strerror(errno);
+        }
     };
     struct pmm_shmget_data d {};
     d.fd = static_cast<__u32>(block.fd());
     d.key = IPC_PRIVATE;
     d.shmflg = 0600;
-    d.shmid = -1;
     d.flags = 1;
-    EXPECT_EQ(call(PMM_IOCTL_SHMGET, &d), EINVAL);
+    EXPECT_EQ(call(PMM_IOCTL_SHMGET, &d), -EINVAL);
     d.flags = 0;
-    d.reserved = 1;
-    EXPECT_EQ(call(PMM_IOCTL_SHMGET, &d), EINVAL);
-    d.reserved = 0;
 
-    // PMM_SHMGET_SIZE_VER0 bytes: accepted, shmid written back.
     struct {
         struct pmm_shmget_data d;
         __u32 extra[4];
     } big{};
     std::memcpy(&big.d, &d, sizeof(d));
-    big.d.shmid = -1;
     const auto req = [](std::size_t size) {
         return static_cast<unsigned long>(
-            _IOC(_IOC_READ | _IOC_WRITE, PMM_IOC_MAGIC, _IOC_NR(PMM_IOCTL_SHMGET), size));
+            _IOC(_IOC_WRITE, PMM_IOC_MAGIC, _IOC_NR(PMM_IOCTL_SHMGET), size));
     };
-    EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0), &big), 0);
-    EXPECT_GE(big.d.shmid, 0);
-    removeId(big.d.shmid);
-    big.d.shmid = -1;
-    EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0 - 4), &big), EINVAL);
+    // PMM_SHMGET_SIZE_VER0 bytes: accepted, the id returned.
+    int id = call(req(PMM_SHMGET_SIZE_VER0), &big);
+    ASSERT_GE(id, 0) << std::strerror(-id);
+    EXPECT_EQ(pmm::Segment(id, block.size()).stat().shm_segsz, block.size()); // and removed
+    EXPECT_EQ(call(req(PMM_SHMGET_SIZE_VER0 - 4), &big), -EINVAL);
     // Larger: zero tail accepted, non-zero tail refused.
-    EXPECT_EQ(call(req(sizeof(big)), &big), 0);
-    EXPECT_GE(big.d.shmid, 0);
-    removeId(big.d.shmid);
-    big.d.shmid = -1;
+    id = call(req(sizeof(big)), &big);
+    EXPECT_GE(id, 0) << std::strerror(-id);
+    removeId(id);
     big.extra[3] = 1;
-    EXPECT_EQ(call(req(sizeof(big)), &big), EINVAL);
-    EXPECT_EQ(big.d.shmid, -1);
+    EXPECT_EQ(call(req(sizeof(big)), &big), -EINVAL);
 }
 
 // A buffer of a PMM dma-heap is a PMM dma-buf; one of another heap is not.
 TEST_F(PmmSegment, DmaHeapBuffers)
 {
-    auto heapAlloc = [](const std::string &heap, std::uint64_t len) -> pmm::UniqueFD {
-        pmm::UniqueFD h(::open(("/dev/dma_heap/" + heap).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!h)
-            return {};
-        struct dma_heap_allocation_data data {};
-        data.len = len;
-        data.fd_flags = O_RDWR | O_CLOEXEC;
-        if (::ioctl(h.get(), DMA_HEAP_IOCTL_ALLOC, &data) < 0)
-            return {};
-        return pmm::UniqueFD(static_cast<int>(data.fd));
-    };
     bool ran = false;
-    if (pmm::UniqueFD sys = heapAlloc("system", kPage); sys) {
-        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->shmget(sys.get()); }), ENODEV);
+    if (auto sys = pmm::Heap::openPath(std::string(pmm::Heap::kDirectory) + "/system"); sys) {
+        pmm::Block plain = sys->allocate(kPage);
+        EXPECT_EQ(dev_->tryShmget(plain).errnum(), ENODEV);
+        EXPECT_EQ(dev_->tryBlockInfo(plain).errnum(), ENODEV);
         ran = true;
     }
-    if (pmm::UniqueFD own = heapAlloc("pmm-" + type_.name, 2 * kPage); own) {
-        pmm::Segment seg =
-            dev_->shmget(own.get(), IPC_PRIVATE, 0600, pmm::Segment::Removal::OnDestroy);
+    if (auto heap = pmm::Heap::open(type_.name); heap) {
+        pmm::Block own = heap->allocate(2 * kPage);
+        pmm::Segment seg = dev_->shmget(own.fd());
         EXPECT_EQ(seg.size(), 2 * kPage);
-        pmm::Mapping map(own.get(), 2 * kPage);
+        pmm::Mapping map = own.map();
         pmm::Attachment att = seg.attach();
         fill(map.data(), 13);
         EXPECT_EQ(firstBad(att.constData(), 13), std::string::npos);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // MIT-SHM on PMM blocks: an unmodified Xvfb attaches a PMM block made a System V segment
 // (PMM_IOCTL_SHMGET) and reads the frame drawn through the block's dma-buf mapping, without a
 // copy. Round trips compared pixel for pixel, a negative control (a copy is detected), and a
@@ -469,7 +469,7 @@ protected:
         } else {
             dev.emplace();
             for (const auto &t : dev->types())
-                if (t.largestFreeBytes >= bytes) {
+                if (t.largestFreeBytes >= bytes && t.mask()) {
                     type = t;
                     return true;
                 }
@@ -480,7 +480,10 @@ protected:
         return false;
     }
 
-    pmm::Block allocate(std::size_t bytes) const { return dev->allocate(bytes, type->mask()); }
+    pmm::Block allocate(std::size_t bytes) const
+    {
+        return dev->allocate(bytes, type->mask().value());
+    }
 
     XPixmap makePixmap(int w, int h) const
     {

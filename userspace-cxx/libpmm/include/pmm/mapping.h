@@ -1,23 +1,30 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // pmm::Mapping: an mmap() of a dma-buf, owned, with the mapped extent kept apart from the
 // view handed out (as libcamera's MappedFrameBuffer and folly's MemoryMapping).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <pmm/export.h>
+#include <pmm/result.h>
 #include <span>
 #include <sys/mman.h>
 
 namespace pmm {
 
-class Mapping {
+class PMM_PUBLIC Mapping {
 public:
     Mapping() noexcept = default;
 
     // Maps length bytes of fd from offset (any offset: the extent starts at the page below),
-    // MAP_SHARED, with the protections prot. Throws pmm::Error. The mapping does not own fd
-    // and stays valid after fd is closed.
-    Mapping(int fd, std::size_t length, int prot = PROT_READ | PROT_WRITE,
+    // MAP_SHARED, with the protections prot. The mapping does not own fd and stays valid after
+    // fd is closed. EINVAL for a length of 0; EOVERFLOW when the extent does not fit this
+    // process's address space (a 32-bit process and a block of 4 GiB or more); else mmap()'s
+    // errno.
+    static Result<Mapping> create(int fd, std::uint64_t length, int prot = PROT_READ | PROT_WRITE,
+                                  std::uint64_t offset = 0) noexcept;
+    // The same; throws pmm::Error.
+    Mapping(int fd, std::uint64_t length, int prot = PROT_READ | PROT_WRITE,
             std::uint64_t offset = 0);
 
     Mapping(Mapping &&other) noexcept;

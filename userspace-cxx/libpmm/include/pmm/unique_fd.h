@@ -1,7 +1,10 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // pmm::UniqueFD: sole owner of a file descriptor, in the style of libcamera's UniqueFD.
 #pragma once
 
+#include <cerrno>
+#include <fcntl.h>
+#include <pmm/result.h>
 #include <unistd.h>
 
 namespace pmm {
@@ -42,6 +45,16 @@ public:
         fd_ = other.fd_;
         other.fd_ = fd;
     }
+
+    // A new descriptor of the same open file as fd (F_DUPFD_CLOEXEC): fcntl()'s errno.
+    static Result<UniqueFD> duplicateOf(int fd) noexcept
+    {
+        const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0)
+            return errnoCode(errno);
+        return UniqueFD(copy);
+    }
+    Result<UniqueFD> duplicate() const noexcept { return duplicateOf(fd_); }
 
     int get() const noexcept { return fd_; }
     bool isValid() const noexcept { return fd_ >= 0; }

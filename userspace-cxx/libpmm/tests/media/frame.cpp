@@ -208,7 +208,9 @@ void drawTestPicture(std::span<std::byte> rgb24, std::uint32_t width, std::uint3
     for (std::uint32_t y = 0; y < height; ++y) {
         for (std::uint32_t x = 0; x < width; ++x) {
             const unsigned ramp = x * 255 / (width - 1);
-            const long dx = 2 * long{x} + 1 - width, dy = 2 * long{y} + 1 - height;
+            // Not long: 32 bits in a 32-bit build, where long{x} of a uint32_t narrows.
+            const std::int64_t dx = 2 * std::int64_t{x} + 1 - width,
+                               dy = 2 * std::int64_t{y} + 1 - height;
             const bool disc = dx * dx + dy * dy <= 4 * radius * radius;
             std::byte *p = &rgb24[(std::size_t{y} * width + x) * 3];
             p[0] = static_cast<std::byte>(disc ? 255 - ramp : ramp);

@@ -6,6 +6,9 @@
 //    drivers' algorithms computed here (frame.h).
 //  - VgemPrime: a PMM block imported into vgem and exported back is the same dma-buf, and the
 //    import keeps the block alive; a vgem dumb buffer is no PMM block.
+//  - Vivid: vivid with vivid.allocators=1 (vb2-dma-contig, a real DMA API importer) captures
+//    into PMM blocks while user space brackets every frame with DMA_BUF_IOCTL_SYNC in each
+//    direction; under CONFIG_DMA_API_DEBUG a sync with the wrong direction is a splat.
 // Without /dev/pmm, or without the drivers, the device tests are skipped with the reason; the
 // FrameModel tests need no device and run on the host too.
 #include "drm.h"
@@ -15,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <iostream>
@@ -22,6 +26,7 @@
 #include <optional>
 #include <pmm/device.h>
 #include <random>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <tuple>
@@ -454,6 +459,85 @@ TEST_F(PmmDevices, VgemPrimeImportExportIsTheSameBuffer)
     EXPECT_EQ(usage(), before);
 }
 
+// vivid's capture node, when vivid imports dma-bufs with vb2-dma-contig (vivid.allocators=1).
+std::optional<std::string> findVividCapture()
+{
+    for (const auto &path : videoNodes()) {
+        V4l2Device d(path);
+        const auto caps = d.deviceCaps();
+        if (d.driver() == "vivid" && (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING))
+            return path;
+    }
+    return std::nullopt;
+}
+
+bool vividUsesDmaContig()
+{
+    unsigned long long allocator = 0;
+    FILE *f = std::fopen("/sys/module/vivid/parameters/allocators", "re");
+    if (!f)
+        return false;
+    const bool read = std::fscanf(f, "%llu", &allocator) == 1;
+    std::fclose(f);
+    return read && allocator == 1;
+}
+
+// A real DMA API importer: vb2-dma-contig maps each PMM block with DMA_FROM_DEVICE, and user
+// space syncs it for READ, WRITE and READ|WRITE between frames. The exporter must sync every
+// attachment with the direction it was mapped with (a DMA_API_DEBUG splat otherwise), and every
+// frame must come back with vivid's picture in it.
+TEST_F(PmmDevices, VividCapturesIntoBlocksWithCpuAccess)
+{
+    const auto node = findVividCapture();
+    if (!node)
+        GTEST_SKIP() << "no vivid capture node (CONFIG_VIDEO_VIVID)";
+    if (!vividUsesDmaContig())
+        GTEST_SKIP() << "vivid does not use vb2-dma-contig (boot with vivid.allocators=1)";
+    constexpr unsigned kBuffers = 3, kFrames = 12;
+    constexpr pmm::Access kAccesses[] = {pmm::Access::Read, pmm::Access::Write,
+                                         pmm::Access::ReadWrite};
+    const std::uint64_t blocksBefore = blocksHeld();
+    {
+        V4l2Device cap(*node);
+        const auto fmt = cap.setFormat(kCap, V4L2_PIX_FMT_YUYV, 640, 360);
+        ASSERT_EQ(fmt.pixelformat, V4L2_PIX_FMT_YUYV);
+        std::vector<pmm::Block> blocks;
+        std::vector<pmm::Mapping> maps;
+        for (unsigned i = 0; i < kBuffers; ++i) {
+            blocks.push_back(dev_->allocate(fmt.sizeimage));
+            maps.push_back(blocks.back().map(PROT_READ));
+        }
+        unsigned framesWithPicture = 0;
+        {
+            DmabufQueue queue(cap, kCap, kBuffers);
+            ASSERT_EQ(queue.count(), kBuffers);
+            for (unsigned i = 0; i < kBuffers; ++i)
+                cap.queue(kCap, i, blocks[i].fd(), static_cast<std::uint32_t>(blocks[i].size()), 0);
+            Streaming on(cap, kCap);
+            for (unsigned f = 0; f < kFrames; ++f) {
+                const v4l2_buffer buf = cap.dequeue(kCap, kTimeout);
+                ASSERT_LT(buf.index, kBuffers);
+                EXPECT_FALSE(buf.flags & V4L2_BUF_FLAG_ERROR) << "frame " << f;
+                EXPECT_EQ(buf.bytesused, fmt.sizeimage);
+                {
+                    auto access = blocks[buf.index].cpuAccess(kAccesses[f % 3]);
+                    const auto bytes = maps[buf.index].data().first(fmt.sizeimage);
+                    framesWithPicture += std::any_of(bytes.begin(), bytes.end(),
+                                                     [](std::byte b) { return b != std::byte{0}; });
+                    access.end();
+                }
+                cap.queue(kCap, buf.index, blocks[buf.index].fd(),
+                          static_cast<std::uint32_t>(blocks[buf.index].size()), 0);
+            }
+        }
+        EXPECT_EQ(framesWithPicture, kFrames);
+        std::cout << "[ vivid    ] " << kFrames << " frames of " << fmt.sizeimage
+                  << " bytes captured into " << kBuffers << " PMM blocks by " << cap.driver()
+                  << " (vb2-dma-contig), synced READ, WRITE, READ|WRITE\n";
+    }
+    EXPECT_EQ(blocksHeld(), blocksBefore);
+}
+
 TEST_F(PmmDevices, VgemDumbBufferIsNotAPmmBlock)
 {
     const auto card = findDrmCard("vgem");
@@ -469,7 +553,7 @@ TEST_F(PmmDevices, VgemDumbBufferIsNotAPmmBlock)
         ASSERT_TRUE(fd);
         // A dma-buf (it takes DMA_BUF_IOCTL_SYNC) but not PMM's.
         EXPECT_NO_THROW(pmm::CpuAccess(fd.get(), pmm::Access::Read).end());
-        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->blockInfo(fd.get()); }), EINVAL);
+        EXPECT_EQ(pmm::errnoOf([&] { (void)dev_->blockInfo(fd.get()); }), ENODEV);
     }
     EXPECT_EQ(usage(), before);
 }
