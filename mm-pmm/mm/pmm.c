@@ -2,22 +2,26 @@
 /*
  * PMM: Physical Memory Management.
  *
- * Memory types reserved at boot with pmm=, and reference-counted physically
- * contiguous blocks allocated from them.
+ * Memory types and the reference-counted, physically contiguous blocks
+ * allocated from them. mm/pmm_boot.c declares the types and reserves their
+ * regions at boot.
  */
 
 #define pr_fmt(fmt) "pmm: " fmt
 
-#include <linux/ctype.h>
+#include <linux/dma-map-ops.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
-#include <linux/kmemleak.h>
 #include <linux/log2.h>
-#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
 
-#include "internal.h"
 #include "pmm.h"
 #include "pmm_alloc_internal.h"
 
@@ -44,206 +48,26 @@
 
 struct kmem_cache *pmm_extent_cachep;
 
-struct pmm_type pmm_types[PMM_MAX_TYPES];
-unsigned int pmm_types_count;
+static struct pmm_type pmm_types[PMM_MAX_TYPES];
+static unsigned int pmm_types_count;
 
 static const struct pmm_policy *const pmm_policies[] = {
 	&pmm_policy_best_fit,
 	&pmm_policy_first_fit,
 };
 
-/* Most pmm= tokens the command line may hold. */
-#define PMM_MAX_REQUESTS	64
-/* Longest part of a bad token an error message repeats. */
-#define PMM_TOKEN_ECHO		40
-
 /**
- * struct pmm_request - a pmm= token, parsed and waiting for memblock
- * @token: the token as written, for messages (may be cut short).
- * @name: the memory type's name.
- * @size: bytes to reserve, a multiple of PAGE_SIZE.
- * @base: where to reserve them, if @fixed.
- * @fixed: the token gave a base.
+ * pmm_type_declare() - declare a memory type, or find the one declared
+ * @name: the type's name, checked by the caller.
+ *
+ * Ids follow the order of declaration, so a type mask computed from the
+ * boot parameters selects the types they name, whether their regions could
+ * be reserved or not.
+ *
+ * Context: early boot, before pmm_init().
+ * Return: the type, or ERR_PTR(-ENOSPC) when %PMM_MAX_TYPES exist.
  */
-struct pmm_request {
-	char token[PMM_TOKEN_ECHO + 1];
-	char name[PMM_TYPE_NAME_MAX + 1];
-	phys_addr_t size;
-	phys_addr_t base;
-	bool fixed;
-};
-
-static struct pmm_request pmm_requests[PMM_MAX_REQUESTS] __initdata;
-static unsigned int pmm_nr_requests __initdata;
-
-static void __init pmm_token_error(const char *tok, size_t len,
-				   const char *reason)
-{
-	pr_err("ignoring \"%.*s%s\": %s\n", (int)min_t(size_t, len, PMM_TOKEN_ECHO),
-	       tok, len > PMM_TOKEN_ECHO ? "..." : "", reason);
-}
-
-/*
- * memparse() with its overflows caught: a number in C syntax (decimal, 0x
- * hex or 0 octal) and an optional K, M, G, T, P or E suffix.
- */
-static const char *__init pmm_parse_bytes(const char *s, const char *end,
-					  phys_addr_t *bytes,
-					  const char **rest)
-{
-	char digits[24];
-	unsigned int shift = 0;
-	const char *p = s;
-	u64 val;
-	int err;
-
-	if (end - p > 2 && p[0] == '0' && tolower(p[1]) == 'x') {
-		p += 2;
-		while (p < end && isxdigit(*p))
-			p++;
-	} else {
-		while (p < end && isdigit(*p))
-			p++;
-	}
-	if (p == s)
-		return "missing number";
-	if (p - s >= sizeof(digits))
-		return "number does not fit in 64 bits";
-	memcpy(digits, s, p - s);
-	digits[p - s] = '\0';
-	err = kstrtou64(digits, 0, &val);
-	if (err == -ERANGE)
-		return "number does not fit in 64 bits";
-	if (err)
-		return "malformed number";
-
-	if (p < end) {
-		const char *suffix = strchr("KMGTPE", toupper(*p));
-
-		if (*p && suffix) {
-			shift = 10 * (suffix - "KMGTPE" + 1);
-			p++;
-		}
-	}
-	if (shift && val > (U64_MAX >> shift))
-		return "number does not fit in 64 bits";
-	val <<= shift;
-	if (val != (phys_addr_t)val)
-		return "number does not fit in a physical address";
-
-	*bytes = val;
-	*rest = p;
-	return NULL;
-}
-
-static const char *__init pmm_parse_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len)
-		return "missing memory type name";
-	if (len > PMM_TYPE_NAME_MAX)
-		return "memory type name longer than 15 characters";
-	for (i = 0; i < len; i++)
-		if (!islower(s[i]) && !isdigit(s[i]) && s[i] != '_')
-			return "memory type name may only hold a-z, 0-9 and _";
-	return NULL;
-}
-
-static unsigned int __init pmm_count_types(const char *name, bool *known)
-{
-	unsigned int i, j, count = 0;
-
-	*known = false;
-	for (i = 0; i < pmm_nr_requests; i++) {
-		if (!strcmp(pmm_requests[i].name, name))
-			*known = true;
-		for (j = 0; j < i; j++)
-			if (!strcmp(pmm_requests[j].name, pmm_requests[i].name))
-				break;
-		count += j == i;
-	}
-	return count;
-}
-
-static const char *__init pmm_parse_token(const char *tok, size_t len)
-{
-	const char *end = tok + len, *colon, *p, *err;
-	struct pmm_request req = {};
-	unsigned int i, regions = 0;
-	bool known;
-
-	colon = memchr(tok, ':', len);
-	if (!colon)
-		return "expected <type>:<size>[@<base>]";
-	err = pmm_parse_name(tok, colon - tok);
-	if (err)
-		return err;
-	memcpy(req.name, tok, colon - tok);
-
-	err = pmm_parse_bytes(colon + 1, end, &req.size, &p);
-	if (err)
-		return err;
-	if (p < end && *p == '@') {
-		err = pmm_parse_bytes(p + 1, end, &req.base, &p);
-		if (err)
-			return err;
-		req.fixed = true;
-	}
-	if (p != end)
-		return "unexpected characters after the size or base";
-
-	if (!req.size)
-		return "size is zero";
-	if (req.size > PHYS_ADDR_MAX - PAGE_SIZE + 1)
-		return "size does not fit in a physical address";
-	req.size = PAGE_ALIGN(req.size);
-	if (req.fixed && !PAGE_ALIGNED(req.base))
-		return "base is not page aligned";
-	if (req.fixed && req.base > PHYS_ADDR_MAX - req.size + 1)
-		return "base + size does not fit in a physical address";
-
-	if (pmm_nr_requests == PMM_MAX_REQUESTS)
-		return "too many regions";
-	if (pmm_count_types(req.name, &known) == PMM_MAX_TYPES && !known)
-		return "more than 32 memory types";
-	for (i = 0; i < pmm_nr_requests; i++)
-		regions += !strcmp(pmm_requests[i].name, req.name);
-	if (regions == PMM_MAX_TYPE_REGIONS)
-		return "more than 16 regions for one memory type";
-
-	strscpy(req.token, tok, min_t(size_t, len + 1, sizeof(req.token)));
-	pmm_requests[pmm_nr_requests++] = req;
-	return NULL;
-}
-
-/*
- * Parse only: memblock has no memory yet when early parameters are parsed
- * on x86, so pmm_reserve() reserves later, from mm_core_init().
- */
-static int __init pmm_setup(char *str)
-{
-	const char *tok, *err;
-	size_t len;
-
-	if (!str || !*str) {
-		pr_err("pmm= needs <type>:<size>[@<base>][,...]\n");
-		return 0;
-	}
-	for (tok = str; ; tok += len + 1) {
-		len = strchrnul(tok, ',') - tok;
-		err = len ? pmm_parse_token(tok, len) :
-			    "empty region (doubled or trailing comma?)";
-		if (err)
-			pmm_token_error(tok, len, err);
-		if (!tok[len])
-			break;
-	}
-	return 0;
-}
-early_param("pmm", pmm_setup);
-
-static struct pmm_type *__init pmm_type_create(const char *name)
+struct pmm_type *__init pmm_type_declare(const char *name)
 {
 	struct pmm_type *type;
 	unsigned int i;
@@ -251,85 +75,80 @@ static struct pmm_type *__init pmm_type_create(const char *name)
 	for (i = 0; i < pmm_types_count; i++)
 		if (!strcmp(pmm_types[i].name, name))
 			return &pmm_types[i];
+	if (pmm_types_count == PMM_MAX_TYPES)
+		return ERR_PTR(-ENOSPC);
 
-	/* pmm_parse_token() refused the tokens of a 33rd type. */
-	if (WARN_ON(pmm_types_count == PMM_MAX_TYPES))
-		return NULL;
 	type = &pmm_types[pmm_types_count];
-	strscpy(type->name, name, sizeof(type->name));
+	strscpy(type->name, name);
+	snprintf(type->iomem_name, sizeof(type->iomem_name), "PMM %s", name);
+	snprintf(type->exp_name, sizeof(type->exp_name), "pmm-%s", name);
+	INIT_LIST_HEAD(&type->pinned);
+	INIT_LIST_HEAD(&type->poison_pending);
 	type->id = pmm_types_count++;
 	spin_lock_init(&type->lock);
 	pmm_pool_init(&type->pool, &pmm_policy_best_fit);
 	return type;
 }
 
-/* A region's start aligned as far as the largest alignment, if it can be. */
-static phys_addr_t __init pmm_region_align(phys_addr_t size)
-{
-	phys_addr_t max = PAGE_SIZE << PMM_MAX_ALIGN_ORDER;
-
-	return size >= max ? max : roundup_pow_of_two(size);
-}
-
-static const char *__init pmm_reserve_one(struct pmm_request *req)
-{
-	if (req->fixed) {
-		if (!memblock_is_region_memory(req->base, req->size))
-			return "range is not all RAM";
-		if (memblock_is_region_reserved(req->base, req->size))
-			return "range overlaps memory already reserved";
-		if (memblock_reserve(req->base, req->size))
-			return "memblock could not reserve the range";
-		return NULL;
-	}
-
-	req->base = memblock_phys_alloc_range(req->size,
-					      pmm_region_align(req->size), 0,
-					      MEMBLOCK_ALLOC_ACCESSIBLE);
-	if (!req->base)
-		return "not enough free memory for the region";
-	/* Nothing in the region points to kernel objects: don't scan it. */
-	kmemleak_ignore_phys(req->base);
-	return NULL;
-}
-
 /**
- * pmm_reserve() - reserve the regions pmm= asked for
+ * pmm_type_add_region() - give a reserved range to a memory type
+ * @type: the type.
+ * @base: the range's first byte, page aligned.
+ * @size: its length, a multiple of PAGE_SIZE.
  *
- * Called from mm_core_init(), after the architecture has registered all
- * memory with memblock and before memblock hands free memory to the buddy
- * allocator (and before KFENCE takes its pool). A region that cannot be
- * reserved is reported and skipped; the boot goes on.
+ * The range joins the type's free space in pmm_init().
  *
- * Context: early boot, memblock only.
+ * Context: early boot, before pmm_init().
  */
-void __init pmm_reserve(void)
+void __init pmm_type_add_region(struct pmm_type *type, phys_addr_t base,
+				phys_addr_t size)
 {
-	struct pmm_request *req;
-	struct pmm_type *type;
-	const char *err;
-	unsigned int i;
+	/* pmm= parsing refuses more regions than a type can hold. */
+	if (WARN_ON(type->nr_regions == PMM_MAX_TYPE_REGIONS))
+		return;
+	type->regions[type->nr_regions++] = (struct pmm_region) {
+		.base = base,
+		.size = size,
+	};
+}
 
-	for (i = 0; i < pmm_nr_requests; i++) {
-		req = &pmm_requests[i];
-		err = pmm_reserve_one(req);
-		if (err) {
-			pmm_token_error(req->token, strlen(req->token), err);
-			continue;
-		}
-		type = pmm_type_create(req->name);
-		if (!type) {
-			memblock_phys_free(req->base, req->size);
-			continue;
-		}
-		type->regions[type->nr_regions++] = (struct pmm_region) {
-			.base = req->base,
-			.size = req->size,
-		};
-		pr_info("%s: reserved %llu KiB at [mem %pa-%pa]\n", type->name,
-			(unsigned long long)req->size >> 10, &req->base,
-			&(phys_addr_t){ req->base + req->size - 1 });
+/*
+ * Free reserve is marked PageOffline, as a balloon marks the pages it took:
+ * hibernation does not save such pages (saveable_page()), makedumpfile
+ * leaves them out of a crash dump, /proc/kcore reads them as zeroes.
+ * Allocated blocks are not marked, so they are saved and dumped. The marks
+ * are set and cleared outside the type lock, for a block's pages only
+ * while the block is the caller's alone.
+ */
+static void pmm_pages_set_offline(unsigned long pfn, unsigned long nr_pages,
+				  bool offline)
+{
+	struct page *page = pfn_to_page(pfn);
+	unsigned long i;
+
+	for (i = 0; i < nr_pages; i++) {
+		if (offline)
+			__SetPageOffline(nth_page(page, i));
+		else
+			__ClearPageOffline(nth_page(page, i));
 	}
+}
+
+/* Set by pmm_init(): the pools hold the regions and can allocate. */
+static bool pmm_ready;
+
+/* A region the pool cannot take goes to the page allocator, not to waste. */
+static void __init pmm_region_give_up(struct pmm_type *type,
+				      struct pmm_region *region)
+{
+	unsigned long pfn = PHYS_PFN(region->base);
+	unsigned long end = PHYS_PFN(region->base + region->size);
+
+	pr_err("%s: no memory to set up the region at %pa: giving it to the page allocator\n",
+	       type->name, &region->base);
+	for (; pfn < end; pfn++)
+		free_reserved_page(pfn_to_page(pfn));
+	region->size = 0;
 }
 
 /* Give the reserved regions to their pools, now that slab works. */
@@ -340,22 +159,29 @@ static int __init pmm_init(void)
 	struct pmm_type *type;
 	unsigned int i, r;
 
-	pmm_extent_cachep = KMEM_CACHE(pmm_extent, 0);
-	if (!pmm_extent_cachep) {
-		pr_err("no memory for the extent cache; memory types disabled\n");
-		pmm_types_count = 0;
-		return -ENOMEM;
-	}
+	/* As for the other caches of mm/: nothing works without it. */
+	pmm_extent_cachep = KMEM_CACHE(pmm_extent, SLAB_PANIC);
 
 	for (i = 0; i < pmm_types_count; i++) {
 		type = &pmm_types[i];
 		for (r = 0; r < type->nr_regions; r++) {
 			region = &type->regions[r];
 			if (pmm_preload_fill(&pre, GFP_KERNEL)) {
-				pr_err("%s: no memory to set up region %u\n",
-				       type->name, r);
+				pmm_region_give_up(type, region);
 				continue;
 			}
+			region->res = (struct resource) {
+				.name = type->iomem_name,
+				.start = region->base,
+				.end = region->base + region->size - 1,
+				.flags = IORESOURCE_MEM | IORESOURCE_BUSY,
+			};
+			/* Inside its "System RAM"; only a message if that fails. */
+			if (insert_resource(&iomem_resource, &region->res))
+				pr_warn("%s: region at %pa not in /proc/iomem\n",
+					type->name, &region->base);
+			pmm_pages_set_offline(PHYS_PFN(region->base),
+					      region->size >> PAGE_SHIFT, true);
 			spin_lock_irq(&type->lock);
 			pmm_pool_add_free(&type->pool, PHYS_PFN(region->base),
 					  region->size >> PAGE_SHIFT, r, &pre);
@@ -363,6 +189,8 @@ static int __init pmm_init(void)
 		}
 	}
 	pmm_preload_drain(&pre);
+	/* Pairs with pmm_alloc()'s acquire: the pools are set up before. */
+	smp_store_release(&pmm_ready, true);
 	return 0;
 }
 core_initcall(pmm_init);
@@ -388,7 +216,10 @@ EXPORT_SYMBOL_GPL(pmm_nr_types);
  */
 struct pmm_type *pmm_type_by_id(unsigned int id)
 {
-	return id < pmm_types_count ? &pmm_types[id] : ERR_PTR(-ENOENT);
+	/* @id may come from user space: no speculative read past the end. */
+	if (id >= pmm_types_count)
+		return ERR_PTR(-ENOENT);
+	return &pmm_types[array_index_nospec(id, pmm_types_count)];
 }
 EXPORT_SYMBOL_GPL(pmm_type_by_id);
 
@@ -456,6 +287,8 @@ void pmm_type_stats(struct pmm_type *type, struct pmm_type_stats *stats)
 	stats->alloc_success = type->alloc_success;
 	stats->alloc_fail = type->alloc_fail;
 	stats->free_success = type->free_success;
+	stats->poisoned_pages = type->poisoned_pages;
+	stats->pinned_pages = type->pinned_pages;
 	spin_unlock_irqrestore(&type->lock, flags);
 }
 
@@ -483,30 +316,29 @@ const struct pmm_policy *pmm_policy_by_name(const char *name)
  */
 const char *pmm_type_policy_name(struct pmm_type *type)
 {
-	return READ_ONCE(type->pool.policy)->name;
+	return type->pool.policy->name;
 }
 
 /**
- * pmm_type_set_policy() - change a type's placement policy
- * @type: the type.
- * @policy: the new policy.
+ * pmm_type_set_policy() - choose a type's placement policy
+ * @type: the type, which has no free space yet.
+ * @policy: the policy.
  *
- * Blocks already allocated stay where they are; later allocations follow
- * @policy.
+ * The policy is chosen once, at boot, before the type has free space: a
+ * change later would re-index every free extent with the type's lock held
+ * and interrupts off, O(n log n) in the number of free extents.
  *
- * Context: any context; takes the type's lock for O(n log n) in the number
- * of free extents.
+ * Context: early boot, before pmm_init().
  */
-void pmm_type_set_policy(struct pmm_type *type,
-			 const struct pmm_policy *policy)
+void __init pmm_type_set_policy(struct pmm_type *type,
+				const struct pmm_policy *policy)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&type->lock, flags);
-	if (type->pool.policy != policy)
-		pmm_pool_set_policy(&type->pool, policy);
-	spin_unlock_irqrestore(&type->lock, flags);
+	if (WARN_ON(type->pool.nr_free_extents))
+		return;
+	type->pool.policy = policy;
 }
+
+static bool pmm_recheck_pinned(unsigned long mask);
 
 static struct pmm_extent *pmm_type_alloc(struct pmm_type *type,
 					 unsigned long nr_pages,
@@ -526,39 +358,65 @@ static struct pmm_extent *pmm_type_alloc(struct pmm_type *type,
 	return ext;
 }
 
-static void pmm_block_zero(struct pmm_block *block)
+/*
+ * Zero a block where every device will see the zeroes: through the CPU
+ * cache, then out to memory for devices that do not snoop it, before any
+ * of them can map the block. A device mapping made later for
+ * DMA_FROM_DEVICE only invalidates the cache on some architectures (ARMv7),
+ * which would drop zeroes still in it and leave the previous owner's data
+ * under what the device does not write. A fatal signal ends the work: the
+ * caller is dying, and clearing 32 MiB should not delay that.
+ */
+static int pmm_block_zero(struct pmm_block *block)
 {
-	unsigned long pfn, end = block->extent->start + block->extent->nr_pages;
+	unsigned long start = block->extent->start, pfn;
+	unsigned long end = start + block->extent->nr_pages;
 
-	for (pfn = block->extent->start; pfn < end; pfn++) {
+	for (pfn = start; pfn < end; pfn++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		clear_highpage(pfn_to_page(pfn));
 		cond_resched();
 	}
+#ifdef CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE
+	arch_sync_dma_for_device(PFN_PHYS(start), PFN_PHYS(end - start),
+				 DMA_TO_DEVICE);
+#endif
+	return 0;
 }
 
 /**
  * pmm_alloc() - allocate a physically contiguous block
  * @type_mask: the acceptable memory types, bit i for the type of id i; 0
- *	for every type. They are tried in id order, the order in which pmm=
- *	declared them.
+ *	for every type. They are tried in id order, the order in which they
+ *	were declared.
  * @size: the size in bytes, rounded up to a multiple of PAGE_SIZE.
  * @align: the alignment of the block's physical address in bytes: 0 for
  *	PAGE_SIZE, else a power of two from PAGE_SIZE up to
  *	PAGE_SIZE << %PMM_MAX_ALIGN_ORDER.
- * @flags: %PMM_ALLOC_ZERO to zero the block.
+ * @flags: %PMM_ALLOC_ZERO to zero the block. Without it the block holds
+ *	what its previous owner left, unless init_on_alloc is on: then every
+ *	block is zeroed, as every page from the page allocator is.
+ *
+ * This is where every allocation request is checked, from the kernel and,
+ * through /dev/pmm and the dma-buf heaps, from user space: @size and
+ * @align are u64 so that the 64-bit fields of a request reach it unchanged
+ * on every architecture.
  *
  * The block comes from the smallest free extent of the first acceptable
  * type that can hold it (with the default best fit policy).
  *
  * Context: process context; may sleep.
- * Return: the block, holding one reference, or an ERR_PTR():
- * %-EINVAL for unknown @flags, %-ERANGE for a @size of 0, %-EOVERFLOW when
- * @size rounded up to pages overflows, %-EDOM for an @align that is not a
- * power of two or is out of range, %-ENOENT when @type_mask names a type
- * that does not exist or no type exists, %-ENOMEM when no acceptable type
- * has room (or memory for the block's bookkeeping ran out).
+ * Return: the block, holding one reference, or an ERR_PTR(): %-EPROBE_DEFER
+ * before PMM has set up its types (early in boot); %-EINVAL for
+ * unknown @flags, a @size of 0 or one that rounded up to pages does not fit
+ * in a size_t, or an @align that is not 0 or a power of two in range;
+ * %-ENOENT when @type_mask names a type that does not exist, or no type
+ * exists; %-ENOMEM when no acceptable type has room (or memory for the
+ * block's bookkeeping ran out); %-EINTR when a fatal signal arrived while
+ * the block was being zeroed (nothing is allocated then).
  */
-struct pmm_block *pmm_alloc(u32 type_mask, size_t size, size_t align,
+struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 			    unsigned int flags)
 {
 	unsigned long mask, nr_pages, id;
@@ -566,22 +424,26 @@ struct pmm_block *pmm_alloc(u32 type_mask, size_t size, size_t align,
 	struct pmm_preload pre = {};
 	unsigned int align_order = 0;
 	struct pmm_block *block;
+	int ret;
 
 	might_sleep();
 
 	if (flags & ~PMM_ALLOC_VALID_FLAGS)
 		return ERR_PTR(-EINVAL);
-	if (!size)
-		return ERR_PTR(-ERANGE);
-	if (size > SIZE_MAX - PAGE_SIZE + 1)
-		return ERR_PTR(-EOVERFLOW);
+	if (!size || size > SIZE_MAX - PAGE_SIZE + 1)
+		return ERR_PTR(-EINVAL);
 	nr_pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	if (align) {
-		if (!is_power_of_2(align) || align < PAGE_SIZE ||
-		    ilog2(align) - PAGE_SHIFT > PMM_MAX_ALIGN_ORDER)
-			return ERR_PTR(-EDOM);
+		/* The range first: is_power_of_2() takes an unsigned long. */
+		if (align < PAGE_SIZE ||
+		    align > PAGE_SIZE << PMM_MAX_ALIGN_ORDER ||
+		    !is_power_of_2(align))
+			return ERR_PTR(-EINVAL);
 		align_order = ilog2(align) - PAGE_SHIFT;
 	}
+	/* A driver probing this early tries again later. */
+	if (!smp_load_acquire(&pmm_ready))
+		return ERR_PTR(-EPROBE_DEFER);
 	if (!pmm_types_count)
 		return ERR_PTR(-ENOENT);
 	mask = GENMASK(pmm_types_count - 1, 0);
@@ -602,15 +464,33 @@ struct pmm_block *pmm_alloc(u32 type_mask, size_t size, size_t align,
 		if (ext)
 			break;
 	}
+	/* Blocks that waited for page references may be free by now. */
+	if (!ext && pmm_recheck_pinned(mask)) {
+		for_each_set_bit(id, &mask, pmm_types_count) {
+			ext = pmm_type_alloc(&pmm_types[id], nr_pages,
+					     align_order, &pre);
+			if (ext)
+				break;
+		}
+	}
 	pmm_preload_drain(&pre);
 	if (!ext)
 		goto fail;
 
+	pmm_pages_set_offline(ext->start, ext->nr_pages, false);
 	kref_init(&block->ref);
 	block->type = &pmm_types[id];
 	block->extent = ext;
-	if (flags & PMM_ALLOC_ZERO)
-		pmm_block_zero(block);
+	block->file = NULL;
+	block->user_mapped = false;
+	INIT_LIST_HEAD(&block->pinned_node);
+	if ((flags & PMM_ALLOC_ZERO) || want_init_on_alloc(GFP_KERNEL)) {
+		ret = pmm_block_zero(block);
+		if (ret) {
+			pmm_block_put(block);
+			return ERR_PTR(ret);
+		}
+	}
 	return block;
 
 fail:
@@ -634,17 +514,174 @@ struct pmm_block *pmm_block_get(struct pmm_block *block)
 }
 EXPORT_SYMBOL_GPL(pmm_block_get);
 
-static void pmm_block_release(struct kref *ref)
+/**
+ * struct pmm_poison - a poisoned page inside an allocated block
+ * @pfn: the page.
+ * @pre: the nodes that taking the page out of the free space needs,
+ *	allocated when the poison was found: the block may be freed where
+ *	nothing can be allocated.
+ * @node: entry in &pmm_type.poison_pending.
+ */
+struct pmm_poison {
+	unsigned long pfn;
+	struct pmm_preload pre;
+	struct list_head node;
+};
+
+/* The pages of @ext poisoned while it was a block: out of the free space. */
+static void pmm_take_out_poison(struct pmm_type *type, struct pmm_extent *ext,
+				struct list_head *done)
 {
-	struct pmm_block *block = container_of(ref, struct pmm_block, ref);
+	struct pmm_poison *poison, *next;
+
+	lockdep_assert_held(&type->lock);
+	list_for_each_entry_safe(poison, next, &type->poison_pending, node) {
+		if (poison->pfn < ext->start ||
+		    poison->pfn >= ext->start + ext->nr_pages)
+			continue;
+		if (pmm_pool_claim(&type->pool, poison->pfn, 1, &poison->pre))
+			type->poisoned_pages++;
+		list_move(&poison->node, done);
+	}
+}
+
+/* The range goes back to the free space at once, never later. */
+static void pmm_block_free(struct pmm_block *block)
+{
+	struct pmm_type *type = block->type;
+	struct pmm_extent *ext = block->extent;
+	struct pmm_poison *poison, *next;
+	LIST_HEAD(done);
+	unsigned long flags;
+
+	pmm_pages_set_offline(ext->start, ext->nr_pages, true);
+	spin_lock_irqsave(&type->lock, flags);
+	/* Before the free: the extent merges with its neighbours there. */
+	{
+		struct pmm_extent range = *ext;
+
+		pmm_pool_free(&type->pool, ext);
+		pmm_take_out_poison(type, &range, &done);
+	}
+	type->free_success++;
+	spin_unlock_irqrestore(&type->lock, flags);
+	list_for_each_entry_safe(poison, next, &done, node) {
+		pmm_preload_drain(&poison->pre);
+		kfree(poison);
+	}
+	if (block->file)
+		fput(block->file);
+	kfree(block);
+}
+
+/*
+ * Whether no page of a block mapped into user space is referenced any more
+ * but by PMM (each holds one reference of its own, from boot). What
+ * get_user_pages() took (O_DIRECT, io_uring, a vmsplice() into a pipe) may
+ * outlive every mapping; until it is gone, the range must not be reused or
+ * it would reach the next owner's data. The pages also leave the block's
+ * address space, whatever the answer.
+ */
+static bool pmm_block_pages_idle(struct pmm_block *block)
+{
+	struct page *page = pmm_block_page(block);
+	unsigned long i, n = block->extent->nr_pages;
+	bool idle = true;
+
+	for (i = 0; i < n; i++) {
+		struct page *p = nth_page(page, i);
+
+		if (page_ref_count(p) != 1)
+			idle = false;
+		WRITE_ONCE(p->mapping, NULL);
+		p->index = 0;
+		ClearPageDirty(p);
+	}
+	return idle;
+}
+
+static void pmm_pinned_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(pmm_pinned_work, pmm_pinned_fn);
+/* Grows while nothing comes back, from 100 ms to 10 s. */
+static unsigned long pmm_pinned_delay = HZ / 10;
+
+static void pmm_block_park(struct pmm_block *block)
+{
 	struct pmm_type *type = block->type;
 	unsigned long flags;
 
 	spin_lock_irqsave(&type->lock, flags);
-	pmm_pool_free(&type->pool, block->extent);
-	type->free_success++;
+	list_add_tail(&block->pinned_node, &type->pinned);
+	type->pinned_pages += block->extent->nr_pages;
 	spin_unlock_irqrestore(&type->lock, flags);
-	kfree(block);
+	WRITE_ONCE(pmm_pinned_delay, HZ / 10);
+	mod_delayed_work(system_wq, &pmm_pinned_work, HZ / 10);
+}
+
+/*
+ * Free the waiting blocks of the types in @mask whose pages are idle now.
+ * The pages are looked at without the type lock: interrupts stay on.
+ */
+static bool pmm_recheck_pinned(unsigned long mask)
+{
+	struct pmm_block *block, *next;
+	struct pmm_type *type;
+	unsigned long flags, id;
+	bool freed = false;
+	LIST_HEAD(check);
+
+	for_each_set_bit(id, &mask, pmm_types_count) {
+		type = &pmm_types[id];
+		spin_lock_irqsave(&type->lock, flags);
+		list_splice_init(&type->pinned, &check);
+		spin_unlock_irqrestore(&type->lock, flags);
+
+		list_for_each_entry_safe(block, next, &check, pinned_node) {
+			if (!pmm_block_pages_idle(block))
+				continue;
+			list_del(&block->pinned_node);
+			spin_lock_irqsave(&type->lock, flags);
+			type->pinned_pages -= block->extent->nr_pages;
+			spin_unlock_irqrestore(&type->lock, flags);
+			pmm_block_free(block);
+			freed = true;
+		}
+
+		spin_lock_irqsave(&type->lock, flags);
+		list_splice_init(&check, &type->pinned);
+		spin_unlock_irqrestore(&type->lock, flags);
+	}
+	return freed;
+}
+
+static void pmm_pinned_fn(struct work_struct *work)
+{
+	unsigned long delay = READ_ONCE(pmm_pinned_delay);
+	bool waiting = false;
+	unsigned int i;
+
+	if (!pmm_recheck_pinned(GENMASK(PMM_MAX_TYPES - 1, 0)))
+		delay = min(2 * delay, 10UL * HZ);
+	for (i = 0; i < pmm_types_count; i++)
+		waiting |= READ_ONCE(pmm_types[i].pinned_pages) != 0;
+	if (waiting) {
+		WRITE_ONCE(pmm_pinned_delay, delay);
+		schedule_delayed_work(&pmm_pinned_work, delay);
+	}
+}
+
+static void pmm_block_release(struct kref *ref)
+{
+	struct pmm_block *block = container_of(ref, struct pmm_block, ref);
+
+	/*
+	 * Looking at every page of a block is for a caller that can afford
+	 * it; one in interrupt context leaves it to the work item.
+	 */
+	if (READ_ONCE(block->user_mapped) &&
+	    (!in_task() || irqs_disabled() || !pmm_block_pages_idle(block)))
+		return pmm_block_park(block);
+	pmm_block_free(block);
 }
 
 /**
@@ -715,3 +752,72 @@ phys_addr_t pmm_block_phys(const struct pmm_block *block)
 	return PFN_PHYS(block->extent->start);
 }
 EXPORT_SYMBOL_GPL(pmm_block_phys);
+
+/* The type and region a page frame of the reserve belongs to, if any. */
+static struct pmm_type *pmm_type_of_pfn(unsigned long pfn)
+{
+	phys_addr_t addr = PFN_PHYS(pfn);
+	struct pmm_region *region;
+	unsigned int i, r;
+
+	for (i = 0; i < pmm_types_count; i++)
+		for (r = 0; r < pmm_types[i].nr_regions; r++) {
+			region = &pmm_types[i].regions[r];
+			if (addr >= region->base &&
+			    addr - region->base < region->size)
+				return &pmm_types[i];
+		}
+	return NULL;
+}
+
+/**
+ * pmm_memory_failure() - take a poisoned page of the reserve out of use
+ * @pfn: the page memory_failure() found poisoned; PageHWPoison() is set.
+ *
+ * A free page leaves the free space at once, so that no allocation (and no
+ * zeroing) touches it. A page of a block stays with the block, whose users
+ * learn of it as users of any page do (a user mapping faults with SIGBUS),
+ * and leaves the free space when the block is freed. Either way it is never
+ * handed out again, and counts in the type's poisoned_bytes.
+ *
+ * Context: process context, from memory_failure(); may sleep.
+ * Return: true if @pfn belongs to the reserve: memory_failure() then leaves
+ * it to PMM.
+ */
+bool pmm_memory_failure(unsigned long pfn)
+{
+	struct pmm_type *type = pmm_type_of_pfn(pfn);
+	struct pmm_poison *poison;
+	struct pmm_extent *ext;
+	unsigned long flags;
+
+	if (!type)
+		return false;
+	poison = kzalloc(sizeof(*poison), GFP_KERNEL);
+	if (!poison || pmm_preload_fill(&poison->pre, GFP_KERNEL)) {
+		pr_err("%s: no memory to take poisoned page %#lx out of use\n",
+		       type->name, pfn);
+		if (poison)
+			pmm_preload_drain(&poison->pre);
+		kfree(poison);
+		return true;
+	}
+	poison->pfn = pfn;
+
+	spin_lock_irqsave(&type->lock, flags);
+	ext = pmm_pool_claim(&type->pool, pfn, 1, &poison->pre);
+	if (ext)
+		type->poisoned_pages++;
+	else
+		list_add(&poison->node, &type->poison_pending);
+	spin_unlock_irqrestore(&type->lock, flags);
+
+	pr_warn("%s: page %#lx poisoned: %s\n", type->name, pfn,
+		ext ? "out of the free space" :
+		      "in a block, out of use once the block is freed");
+	if (ext) {
+		pmm_preload_drain(&poison->pre);
+		kfree(poison);
+	}
+	return true;
+}

@@ -3,7 +3,9 @@
 #ifndef __MM_PMM_H__
 #define __MM_PMM_H__
 
+#include <linux/ioport.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/pmm.h>
 #include <linux/spinlock.h>
 
@@ -16,32 +18,47 @@
  * struct pmm_region - one range of memory reserved at boot for a type
  * @base: physical address of the first byte.
  * @size: length in bytes, a multiple of PAGE_SIZE.
+ * @res: the range in /proc/iomem, as "PMM <type>".
  */
 struct pmm_region {
 	phys_addr_t base;
 	phys_addr_t size;
+	struct resource res;
 };
 
 /**
  * struct pmm_type - a memory type: named regions and their free space
  * @name: the name given on the command line.
+ * @iomem_name: "PMM <name>", the name of its regions in /proc/iomem.
+ * @exp_name: "pmm-<name>", the exporter name of its dma-bufs.
  * @id: index in declaration order; bit @id of a type mask selects it.
- * @lock: protects @pool and the counters below it.
+ * @lock: protects @pool and the counters and lists below it.
  * @pool: the free space of all the type's regions.
  * @alloc_success: allocations this type satisfied.
  * @alloc_fail: allocations this type was asked for and could not satisfy.
  * @free_success: blocks given back to this type.
+ * @poisoned_pages: pages taken out of use for a memory failure.
+ * @poison_pending: &struct pmm_poison of poisoned pages in blocks, to take
+ *	out when their block is freed.
+ * @pinned_pages: pages of freed blocks that wait for page references.
+ * @pinned: blocks freed while some page reference to them lived on.
  * @nr_regions: number of entries of @regions.
  * @regions: the ranges reserved at boot; region i of @pool is @regions[i].
  */
 struct pmm_type {
 	char name[PMM_TYPE_NAME_MAX + 1];
+	char iomem_name[PMM_TYPE_NAME_MAX + 5];
+	char exp_name[PMM_TYPE_NAME_MAX + 5];
 	unsigned int id;
 	spinlock_t lock; /* taken with interrupts off: put works anywhere */
 	struct pmm_pool pool;
 	unsigned long alloc_success;
 	unsigned long alloc_fail;
 	unsigned long free_success;
+	unsigned long poisoned_pages;
+	struct list_head poison_pending;
+	unsigned long pinned_pages;
+	struct list_head pinned;
 	unsigned int nr_regions;
 	struct pmm_region regions[PMM_MAX_TYPE_REGIONS];
 };
@@ -51,11 +68,21 @@ struct pmm_type {
  * @ref: references; the range goes back to the type when the last one goes.
  * @type: the memory type the block came from.
  * @extent: the block's range of page frames, as the type's pool knows it.
+ * @file: the file whose address space the block's pages belong to while
+ *	they are mapped into user space, made when the block is first
+ *	exported; every dma-buf and SysV segment of the block maps through
+ *	it, so that futexes and reverse mapping see one object.
+ * @user_mapped: a page of the block was mapped into user space: page
+ *	references may outlive the block's own.
+ * @pinned_node: entry in &pmm_type.pinned while the block waits.
  */
 struct pmm_block {
 	struct kref ref;
 	struct pmm_type *type;
 	struct pmm_extent *extent;
+	struct file *file;
+	bool user_mapped;
+	struct list_head pinned_node;
 };
 
 /**
@@ -68,6 +95,8 @@ struct pmm_block {
  * @alloc_success: see &struct pmm_type.
  * @alloc_fail: see &struct pmm_type.
  * @free_success: see &struct pmm_type.
+ * @poisoned_pages: see &struct pmm_type.
+ * @pinned_pages: see &struct pmm_type.
  */
 struct pmm_type_stats {
 	unsigned long total_pages;
@@ -78,15 +107,47 @@ struct pmm_type_stats {
 	unsigned long alloc_success;
 	unsigned long alloc_fail;
 	unsigned long free_success;
+	unsigned long poisoned_pages;
+	unsigned long pinned_pages;
 };
 
-extern struct pmm_type pmm_types[PMM_MAX_TYPES];
-extern unsigned int pmm_types_count;
+struct pmm_type *pmm_type_declare(const char *name);
+void pmm_type_add_region(struct pmm_type *type, phys_addr_t base,
+			 phys_addr_t size);
 
 void pmm_type_stats(struct pmm_type *type, struct pmm_type_stats *stats);
 const struct pmm_policy *pmm_policy_by_name(const char *name);
 const char *pmm_type_policy_name(struct pmm_type *type);
 void pmm_type_set_policy(struct pmm_type *type,
 			 const struct pmm_policy *policy);
+
+struct vm_area_struct;
+int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma);
+struct dma_buf *pmm_dmabuf_get(int fd);
+struct address_space *pmm_block_mapping(struct pmm_block *block);
+
+struct file;
+
+/**
+ * struct pmm_ioctl_ctx - what a /dev/pmm ioctl handler hands back
+ * @new_file: a file the handler made for user space, or NULL. pmm_ioctl()
+ *	installs it as @new_fd once the result, which names @new_fd, has
+ *	reached user space, and releases both if it cannot get there: no
+ *	descriptor ever appears for a request that failed.
+ * @new_fd: the descriptor reserved for @new_file.
+ */
+struct pmm_ioctl_ctx {
+	struct file *new_file;
+	int new_fd;
+};
+
+#ifdef CONFIG_PMM_SYSV
+long pmm_ioctl_shmget(struct pmm_ioctl_ctx *ctx, void *arg);
+#else
+static inline long pmm_ioctl_shmget(struct pmm_ioctl_ctx *ctx, void *arg)
+{
+	return -ENOTTY;
+}
+#endif
 
 #endif /* __MM_PMM_H__ */

@@ -432,46 +432,26 @@ void pmm_pool_add_free(struct pmm_pool *pool, unsigned long start,
 	pool_release(pool, ext);
 }
 
-/**
- * pmm_pool_alloc() - allocate a range of page frames from a pool
- * @pool: the pool.
- * @nr_pages: length of the range; must not be 0.
- * @align_order: the range starts at a multiple of 2^@align_order pages; at
- *	most %PMM_MAX_ALIGN_ORDER.
- * @pre: a filled preload; the nodes the allocation needs are taken from it.
- *
- * The extent the pool's policy chooses is split around the block at the
- * lowest aligned address it holds:
+/*
+ * Take [start, start + nr_pages) out of the free extent @ext that holds it,
+ * leaving at most two remainders:
  *
  *   |      free extent       |   ->   | head | block | tail |
  *
  * The head keeps the extent's node; the tail, when there is one besides a
  * head, takes a preloaded node; the block takes a preloaded node, or the
- * extent's own when it fits exactly.
- *
- * Context: the pool's owner serialises the call; does not sleep.
- * Return: the block, owned by the caller until pmm_pool_free(); NULL if no
- * free extent can hold it, or if the arguments or the preload are invalid.
+ * extent's own when it is the whole extent. NULL if @pre is short.
  */
-struct pmm_extent *pmm_pool_alloc(struct pmm_pool *pool,
-				  unsigned long nr_pages,
-				  unsigned int align_order,
-				  struct pmm_preload *pre)
+static struct pmm_extent *extent_take(struct pmm_pool *pool,
+				      struct pmm_extent *ext,
+				      unsigned long start,
+				      unsigned long nr_pages,
+				      struct pmm_preload *pre)
 {
-	unsigned long start, head, tail;
-	struct pmm_extent *ext, *block;
+	unsigned long head = start - ext->start;
+	unsigned long tail = ext->start + ext->nr_pages - (start + nr_pages);
+	struct pmm_extent *block;
 	unsigned int needed;
-
-	if (WARN_ON_ONCE(!nr_pages || align_order > PMM_MAX_ALIGN_ORDER))
-		return NULL;
-
-	ext = pool->policy->find(pool, nr_pages, align_order);
-	if (!ext)
-		return NULL;
-
-	start = ALIGN(ext->start, 1UL << align_order);
-	head = start - ext->start;
-	tail = ext->start + ext->nr_pages - (start + nr_pages);
 
 	/* The block needs a node unless it fits exactly, a split one more. */
 	needed = (head || tail) ? 1 : 0;
@@ -508,10 +488,79 @@ struct pmm_extent *pmm_pool_alloc(struct pmm_pool *pool,
 			pool->policy->update(pool, ext);
 		}
 	}
-
 	pool->free_pages -= nr_pages;
-	pool->nr_blocks++;
 	return block;
+}
+
+/**
+ * pmm_pool_alloc() - allocate a range of page frames from a pool
+ * @pool: the pool.
+ * @nr_pages: length of the range; must not be 0.
+ * @align_order: the range starts at a multiple of 2^@align_order pages; at
+ *	most %PMM_MAX_ALIGN_ORDER.
+ * @pre: a filled preload; the nodes the allocation needs are taken from it.
+ *
+ * The block is placed at the lowest aligned address of the extent the
+ * pool's policy chooses.
+ *
+ * Context: the pool's owner serialises the call; does not sleep.
+ * Return: the block, owned by the caller until pmm_pool_free(); NULL if no
+ * free extent can hold it, or if the arguments or the preload are invalid.
+ */
+struct pmm_extent *pmm_pool_alloc(struct pmm_pool *pool,
+				  unsigned long nr_pages,
+				  unsigned int align_order,
+				  struct pmm_preload *pre)
+{
+	struct pmm_extent *ext, *block;
+
+	if (WARN_ON_ONCE(!nr_pages || align_order > PMM_MAX_ALIGN_ORDER))
+		return NULL;
+
+	ext = pool->policy->find(pool, nr_pages, align_order);
+	if (!ext)
+		return NULL;
+	block = extent_take(pool, ext, ALIGN(ext->start, 1UL << align_order),
+			    nr_pages, pre);
+	if (block)
+		pool->nr_blocks++;
+	return block;
+}
+
+/**
+ * pmm_pool_claim() - take a given range out of the free space for good
+ * @pool: the pool.
+ * @start: first page frame number of the range.
+ * @nr_pages: length of the range; must not be 0.
+ * @pre: a filled preload; the nodes the split needs are taken from it.
+ *
+ * For a range that must never be handed out, such as a poisoned page. The
+ * range is not counted as a block, and is never given back.
+ *
+ * Context: the pool's owner serialises the call; does not sleep.
+ * Return: the range as an extent, or NULL if it is not all in one free
+ * extent.
+ */
+struct pmm_extent *pmm_pool_claim(struct pmm_pool *pool, unsigned long start,
+				  unsigned long nr_pages,
+				  struct pmm_preload *pre)
+{
+	struct rb_node *node = pool->free_by_addr.rb_node;
+	struct pmm_extent *ext = NULL;
+
+	/* The free extent starting at or before @start, the last such. */
+	while (node) {
+		if (addr_entry(node)->start <= start) {
+			ext = addr_entry(node);
+			node = node->rb_right;
+		} else {
+			node = node->rb_left;
+		}
+	}
+	if (!nr_pages || !ext ||
+	    start + nr_pages > ext->start + ext->nr_pages)
+		return NULL;
+	return extent_take(pool, ext, start, nr_pages, pre);
 }
 
 /**

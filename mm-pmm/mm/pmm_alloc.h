@@ -142,6 +142,9 @@ struct pmm_extent *pmm_pool_alloc(struct pmm_pool *pool,
 				  unsigned int align_order,
 				  struct pmm_preload *pre);
 void pmm_pool_free(struct pmm_pool *pool, struct pmm_extent *block);
+struct pmm_extent *pmm_pool_claim(struct pmm_pool *pool, unsigned long start,
+				  unsigned long nr_pages,
+				  struct pmm_preload *pre);
 unsigned long pmm_pool_largest_free(struct pmm_pool *pool);
 void pmm_pool_set_policy(struct pmm_pool *pool,
 			 const struct pmm_policy *policy);

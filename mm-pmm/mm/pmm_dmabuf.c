@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PMM blocks as dma-bufs, and /dev/pmm, which hands them to user space.
+ * PMM blocks as dma-bufs: the exporter that /dev/pmm, the PMM dma-heaps and
+ * kernel users share.
  */
 
 #define pr_fmt(fmt) "pmm: " fmt
@@ -8,24 +9,15 @@
 #include <linux/anon_inodes.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
-#include <linux/fcntl.h>
-#include <linux/file.h>
 #include <linux/highmem.h>
-#include <linux/init.h>
 #include <linux/iosys-map.h>
-#include <linux/ipc.h>
-#include <linux/miscdevice.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/nospec.h>
+#include <linux/pagemap.h>
+#include <linux/personality.h>
 #include <linux/scatterlist.h>
-#include <linux/shm.h>
 #include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <uapi/linux/pmm.h>
 
 #include "pmm.h"
 
@@ -37,13 +29,16 @@
  * block, and so does every user mapping of it, so the block outlives the
  * last file descriptor for as long as it is mapped.
  *
- * A user mapping is a PFN map (``VM_PFNMAP``) filled by a fault handler
- * with vmf_insert_pfn(). The block's pages are never mapped as struct
- * pages, so get_user_pages() and pin_user_pages() fail on the mapping: no
- * page of a block can stay pinned (by O_DIRECT, vmsplice(), RDMA...) after
- * the last reference to the block is gone and its range is handed out
- * again. Devices get at the block through dma-buf attachments, whose
- * lifetime the dma-buf tracks.
+ * A user mapping maps the block's pages themselves, inserted by a fault
+ * handler, so that everything that works on a shmget() segment works on it:
+ * get_user_pages() and pin_user_pages() (O_DIRECT, vmsplice(), io_uring,
+ * process_vm_readv(), ptrace), and process-shared futexes, which key on
+ * the page's address space. Every dma-buf and SysV segment of a block maps
+ * through one address space of the block's own. The lifetime rule stays:
+ * a page reference such users take may outlive every mapping and file, so
+ * when the last reference to a block that was mapped goes, its pages are
+ * checked, and a block some of whose pages are still referenced waits
+ * until they are not before its range is handed out again.
  *
  * The vma keeps its own reference to the block, taken in ->mmap and
  * ->open and dropped in ->close, and finds the block through
@@ -76,13 +71,14 @@ struct pmm_buffer {
  * @table: the block as a scatterlist: one entry, unless the block is
  *	larger than an entry can describe.
  * @list: entry in &pmm_buffer.attachments.
- * @mapped: @table is mapped for @dev.
+ * @dir: the direction @table is mapped for @dev with, %DMA_NONE while it
+ *	is not mapped; protected by &pmm_buffer.lock.
  */
 struct pmm_attachment {
 	struct device *dev;
 	struct sg_table table;
 	struct list_head list;
-	bool mapped;
+	enum dma_data_direction dir;
 };
 
 /* Largest scatterlist entry: sg->length is an unsigned int. */
@@ -124,6 +120,7 @@ static int pmm_dmabuf_attach(struct dma_buf *dmabuf,
 		return ret;
 	}
 	a->dev = attachment->dev;
+	a->dir = DMA_NONE;
 	attachment->priv = a;
 
 	mutex_lock(&buffer->lock);
@@ -145,29 +142,44 @@ static void pmm_dmabuf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/*
+ * The reservation lock serialises map and unmap of one attachment; the
+ * buffer's lock also covers @dir, which CPU access reads.
+ */
 static struct sg_table *pmm_dmabuf_map(struct dma_buf_attachment *attachment,
 				       enum dma_data_direction dir)
 {
+	struct pmm_buffer *buffer = attachment->dmabuf->priv;
 	struct pmm_attachment *a = attachment->priv;
 	int ret;
 
+	mutex_lock(&buffer->lock);
 	ret = dma_map_sgtable(attachment->dev, &a->table, dir, 0);
-	if (ret)
-		return ERR_PTR(ret);
-	a->mapped = true;
-	return &a->table;
+	if (!ret)
+		a->dir = dir;
+	mutex_unlock(&buffer->lock);
+	return ret ? ERR_PTR(ret) : &a->table;
 }
 
 static void pmm_dmabuf_unmap(struct dma_buf_attachment *attachment,
 			     struct sg_table *table,
 			     enum dma_data_direction dir)
 {
+	struct pmm_buffer *buffer = attachment->dmabuf->priv;
 	struct pmm_attachment *a = attachment->priv;
 
-	a->mapped = false;
+	mutex_lock(&buffer->lock);
+	a->dir = DMA_NONE;
 	dma_unmap_sgtable(attachment->dev, table, dir, 0);
+	mutex_unlock(&buffer->lock);
 }
 
+/*
+ * CPU access syncs each mapped attachment with the direction it was mapped
+ * with, as the DMA API requires, whatever the direction user space gives:
+ * the sync that makes a device's writes visible to the CPU, or the CPU's to
+ * a device, depends on what the device was set up to do.
+ */
 static int pmm_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 				       enum dma_data_direction dir)
 {
@@ -179,8 +191,8 @@ static int pmm_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 		invalidate_kernel_vmap_range(buffer->vaddr,
 					     pmm_block_size(buffer->block));
 	list_for_each_entry(a, &buffer->attachments, list)
-		if (a->mapped)
-			dma_sync_sgtable_for_cpu(a->dev, &a->table, dir);
+		if (a->dir != DMA_NONE)
+			dma_sync_sgtable_for_cpu(a->dev, &a->table, a->dir);
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
@@ -196,8 +208,8 @@ static int pmm_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 		flush_kernel_vmap_range(buffer->vaddr,
 					pmm_block_size(buffer->block));
 	list_for_each_entry(a, &buffer->attachments, list)
-		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->table, dir);
+		if (a->dir != DMA_NONE)
+			dma_sync_sgtable_for_device(a->dev, &a->table, a->dir);
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
@@ -212,15 +224,26 @@ static void pmm_vm_close(struct vm_area_struct *vma)
 	pmm_block_put(vma->vm_private_data);
 }
 
+/*
+ * The page itself, with a reference for the PTE, as a file's page: it
+ * joins the block's address space (page->mapping, page->index), which is
+ * what get_user_pages() and shared futexes key on.
+ */
 static vm_fault_t pmm_vm_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct pmm_block *block = vma->vm_private_data;
+	struct pmm_block *block = vmf->vma->vm_private_data;
+	struct page *page;
 
 	if (vmf->pgoff >= pmm_block_size(block) >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address,
-			      page_to_pfn(pmm_block_page(block)) + vmf->pgoff);
+	page = nth_page(pmm_block_page(block), vmf->pgoff);
+	if (!READ_ONCE(page->mapping)) {
+		page->index = vmf->pgoff;
+		WRITE_ONCE(page->mapping, pmm_block_mapping(block));
+	}
+	get_page(page);
+	vmf->page = page;
+	return 0;
 }
 
 static const struct vm_operations_struct pmm_vm_ops = {
@@ -229,14 +252,83 @@ static const struct vm_operations_struct pmm_vm_ops = {
 	.fault = pmm_vm_fault,
 };
 
-/* The ->mmap of both a block's dma-buf and its SysV segment's file. */
-static int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma)
+static const struct address_space_operations pmm_aops = {
+	/* Nothing to write back: a block's pages are never in a page cache. */
+	.dirty_folio = noop_dirty_folio,
+};
+
+/* Never reaches user space: only its address space is used. */
+static const struct file_operations pmm_block_fops = {
+	.llseek = noop_llseek,
+};
+
+/*
+ * The file whose address space a block's pages belong to while they are
+ * mapped: one per block, so that every dma-buf and SysV segment of the
+ * block maps the same object, which reverse mapping and shared futexes
+ * need. Made when the block is first exported; the block puts it.
+ */
+static int pmm_block_make_file(struct pmm_block *block)
+{
+	struct file *file;
+
+	if (READ_ONCE(block->file))
+		return 0;
+	file = anon_inode_create_getfile("[pmm]", &pmm_block_fops, NULL,
+					 O_RDWR, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	file->f_mapping->a_ops = &pmm_aops;
+	if (cmpxchg(&block->file, NULL, file))
+		fput(file);
+	return 0;
+}
+
+/**
+ * pmm_block_mapping() - the address space of a block's user mappings
+ * @block: a block that has been exported.
+ *
+ * Context: any context.
+ * Return: the address space.
+ */
+struct address_space *pmm_block_mapping(struct pmm_block *block)
+{
+	return block->file->f_mapping;
+}
+
+/**
+ * pmm_block_mmap() - map a block into user space
+ * @block: the block.
+ * @vma: the mapping, of the block's dma-buf or of its SysV segment's file.
+ *
+ * The mapping holds a reference to the block; its PTEs hold references to
+ * the pages, and so may what get_user_pages() takes through it: a block is
+ * never reused while one lives (see pmm_block_put()).
+ *
+ * Context: process context, from a file's ->mmap().
+ * Return: 0, -EINVAL for a private mapping or one past the block's end, or
+ * -EPERM for an executable one: a block is a buffer for devices, never
+ * code, so mappings are never executable (as on a noexec mount; for a
+ * process with READ_IMPLIES_EXEC, the PROT_EXEC it implies is dropped).
+ */
+int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma)
 {
 	unsigned long nr_pages = pmm_block_size(block) >> PAGE_SHIFT;
 
 	/* A private mapping would copy-on-write block pages: refuse it. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/*
+	 * Never executable, as a file on a noexec mount: refuse PROT_EXEC,
+	 * but drop what READ_IMPLIES_EXEC adds to a read-only request (which
+	 * a noexec mount keeps do_mmap() from adding; ours cannot be told
+	 * apart here).
+	 */
+	if (vma->vm_flags & VM_EXEC) {
+		if (!(current->personality & READ_IMPLIES_EXEC))
+			return -EPERM;
+		vm_flags_clear(vma, VM_EXEC);
+	}
 	/*
 	 * dma_buf_mmap_internal() checked this already, but not every caller
 	 * comes through it, and vm_pgoff + pages may wrap there.
@@ -246,13 +338,18 @@ static int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	/*
-	 * No struct pages for GUP, no growth through mremap(), no core dump.
-	 * VM_SPECIAL also keeps the vma from being merged away after ->mmap
-	 * without a ->close that would drop the reference taken here.
+	 * VM_MIXEDMAP: the PTEs map pages the driver inserts, as with
+	 * vm_insert_page(), so GUP works, but NUMA balancing and migration
+	 * leave them alone. No growth through mremap(), no core dump, no
+	 * mprotect(PROT_EXEC). VM_SPECIAL also keeps the vma from being merged
+	 * away after ->mmap without a ->close that would drop the reference
+	 * taken here.
 	 */
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_clear(vma, VM_MAYEXEC);
 	vma->vm_ops = &pmm_vm_ops;
 	vma->vm_private_data = pmm_block_get(block);
+	WRITE_ONCE(block->user_mapped, true);
 	return 0;
 }
 
@@ -344,21 +441,13 @@ static const struct dma_buf_ops pmm_dmabuf_ops = {
 	.release = pmm_dmabuf_release,
 };
 
-/* The file descriptor flags a PMM dma-buf may be created with. */
-#define PMM_VALID_FD_FLAGS	(O_CLOEXEC | O_ACCMODE)
-
-static bool pmm_fd_flags_valid(unsigned int fd_flags)
-{
-	return !(fd_flags & ~PMM_VALID_FD_FLAGS) &&
-	       (fd_flags & O_ACCMODE) != O_ACCMODE;
-}
-
 /**
  * pmm_block_export() - wrap a block in a new dma-buf
  * @block: the block; the caller holds a reference to it.
  * @fd_flags: the flags of the dma-buf's file: an access mode (%O_RDONLY,
  *	%O_WRONLY or %O_RDWR) and optionally %O_CLOEXEC, which only matters
- *	to a later dma_buf_fd() call.
+ *	to a later dma_buf_fd() call. Requests from user space were checked
+ *	where they entered (/dev/pmm, the dma-heap core).
  *
  * The dma-buf takes a reference of its own to @block and drops it when it
  * is released; the caller keeps its reference and drops it when it no
@@ -370,8 +459,7 @@ static bool pmm_fd_flags_valid(unsigned int fd_flags)
  * %PMM_ALLOC_ZERO: the block's contents become visible as they are.
  *
  * Context: process context; may sleep.
- * Return: the dma-buf, or an ERR_PTR(): %-EOPNOTSUPP for @fd_flags other
- * than those above, %-ENOMEM when memory runs out.
+ * Return: the dma-buf, or an ERR_PTR(): %-ENOMEM when memory runs out.
  */
 struct dma_buf *pmm_block_export(struct pmm_block *block,
 				 unsigned int fd_flags)
@@ -379,10 +467,11 @@ struct dma_buf *pmm_block_export(struct pmm_block *block,
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct pmm_buffer *buffer;
 	struct dma_buf *dmabuf;
+	int ret;
 
-	if (!pmm_fd_flags_valid(fd_flags))
-		return ERR_PTR(-EOPNOTSUPP);
-
+	ret = pmm_block_make_file(block);
+	if (ret)
+		return ERR_PTR(ret);
 	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
@@ -390,7 +479,7 @@ struct dma_buf *pmm_block_export(struct pmm_block *block,
 	INIT_LIST_HEAD(&buffer->attachments);
 	buffer->block = pmm_block_get(block);
 
-	exp_info.exp_name = "pmm";
+	exp_info.exp_name = block->type->exp_name;
 	exp_info.ops = &pmm_dmabuf_ops;
 	exp_info.size = pmm_block_size(block);
 	exp_info.flags = fd_flags;
@@ -400,7 +489,10 @@ struct dma_buf *pmm_block_export(struct pmm_block *block,
 		pmm_block_put(buffer->block);
 		mutex_destroy(&buffer->lock);
 		kfree(buffer);
+		return dmabuf;
 	}
+	/* Map through the block's address space (before anyone can map). */
+	dmabuf->file->f_mapping = pmm_block_mapping(block);
 	return dmabuf;
 }
 EXPORT_SYMBOL_GPL(pmm_block_export);
@@ -427,271 +519,24 @@ struct pmm_block *pmm_block_from_dmabuf(struct dma_buf *dmabuf)
 }
 EXPORT_SYMBOL_GPL(pmm_block_from_dmabuf);
 
-static long pmm_ioctl_alloc(struct pmm_alloc_data *data,
-			    struct dma_buf **dmabufp)
-{
-	struct pmm_block *block;
-	struct dma_buf *dmabuf;
-	int fd;
-
-	if (data->flags)
-		return -EINVAL;
-	if (!pmm_fd_flags_valid(data->fd_flags))
-		return -EOPNOTSUPP;
-	/* What pmm_alloc() would say, were size_t as wide as the fields. */
-	if (data->size > SIZE_MAX)
-		return -EOVERFLOW;
-	if (data->align > SIZE_MAX)
-		return -EDOM;
-
-	block = pmm_alloc(data->type_mask, data->size, data->align,
-			  PMM_ALLOC_ZERO);
-	if (IS_ERR(block))
-		return PTR_ERR(block);
-	dmabuf = pmm_block_export(block, data->fd_flags);
-	pmm_block_put(block);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
-
-	/* Installed by the caller once the result is copied to user space. */
-	fd = get_unused_fd_flags(data->fd_flags);
-	if (fd < 0) {
-		dma_buf_put(dmabuf);
-		return fd;
-	}
-	data->fd = fd;
-	*dmabufp = dmabuf;
-	return 0;
-}
-
-static long pmm_ioctl_type_info(struct pmm_type_info *info)
-{
-	struct pmm_type_stats stats;
-	struct pmm_type *type;
-
-	if (info->flags)
-		return -EINVAL;
-	type = pmm_type_by_id(info->id);
-	if (IS_ERR(type))
-		return PTR_ERR(type);
-
-	pmm_type_stats(type, &stats);
-	BUILD_BUG_ON(sizeof(info->name) < sizeof(type->name));
-	strscpy_pad(info->name, pmm_type_name(type));
-	info->total_bytes = (u64)stats.total_pages << PAGE_SHIFT;
-	info->free_bytes = (u64)stats.free_pages << PAGE_SHIFT;
-	info->largest_free_bytes = (u64)stats.largest_free_pages << PAGE_SHIFT;
-	return 0;
-}
-
-static long pmm_ioctl_block_info(struct pmm_block_info *info)
-{
-	struct pmm_block *block;
-	struct dma_buf *dmabuf;
-
-	if (info->flags || info->reserved)
-		return -EINVAL;
-	dmabuf = dma_buf_get(info->fd);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
-	block = pmm_block_from_dmabuf(dmabuf);
-	if (!IS_ERR(block)) {
-		info->size = pmm_block_size(block);
-		info->type_id = pmm_type_id(pmm_block_type(block));
-	}
-	dma_buf_put(dmabuf);
-	return PTR_ERR_OR_ZERO(block);
-}
-
-/*
- * The file of a block's SysV segment: one per segment, since the segment
- * takes over its inode number. It holds a reference to the block.
- */
-static int pmm_shm_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return pmm_block_mmap(file->private_data, vma);
-}
-
-static int pmm_shm_release(struct inode *inode, struct file *file)
-{
-	pmm_block_put(file->private_data);
-	return 0;
-}
-
-static const struct file_operations pmm_shm_fops = {
-	.mmap = pmm_shm_mmap,
-	.release = pmm_shm_release,
-	.llseek = noop_llseek,
-};
-
-static long pmm_ioctl_shmget(struct pmm_shmget_data *data)
-{
-	struct pmm_block *block;
-	struct dma_buf *dmabuf;
-	struct file *file;
-	int shmid;
-
-	if (!IS_ENABLED(CONFIG_SYSVIPC))
-		return -ENOTTY;
-	if (data->flags || data->reserved)
-		return -EINVAL;
-	if (data->shmflg & ~(IPC_CREAT | IPC_EXCL | 0777))
-		return -EOPNOTSUPP;
-
-	dmabuf = dma_buf_get(data->fd);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf) == -EBADF ? -EBADF : -ENODEV;
-	block = pmm_block_from_dmabuf(dmabuf);
-	if (IS_ERR(block)) {
-		shmid = -ENODEV;
-		goto out;
-	}
-	/* The segment must not grant more than the file descriptor does. */
-	if ((dmabuf->file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
-	    (FMODE_READ | FMODE_WRITE)) {
-		shmid = -EACCES;
-		goto out;
-	}
-
-	file = anon_inode_create_getfile("[pmm-shm]", &pmm_shm_fops,
-					 pmm_block_get(block), O_RDWR, NULL);
-	if (IS_ERR(file)) {
-		pmm_block_put(block);
-		shmid = PTR_ERR(file);
-		goto out;
-	}
-	/* shmat() maps the file's size. */
-	i_size_write(file_inode(file), pmm_block_size(block));
-	shmid = shm_create_from_file(file, data->key, data->shmflg);
-	fput(file);
-	if (shmid >= 0)
-		data->shmid = shmid;
-out:
-	dma_buf_put(dmabuf);
-	return shmid < 0 ? shmid : 0;
-}
-
 /**
- * struct pmm_ioctl_desc - an ioctl of /dev/pmm
- * @cmd: the command, as the current uapi header defines it.
- * @min_size: the smallest argument accepted (older headers).
+ * pmm_dmabuf_get() - the PMM dma-buf behind a file descriptor
+ * @fd: a file descriptor from user space.
+ *
+ * Context: process context.
+ * Return: the dma-buf, with a reference that the caller drops with
+ * dma_buf_put(); ERR_PTR(-EBADF) if @fd is not open, ERR_PTR(-ENODEV) if it
+ * is not a PMM dma-buf.
  */
-struct pmm_ioctl_desc {
-	unsigned int cmd;
-	unsigned int min_size;
-};
-
-static const struct pmm_ioctl_desc pmm_ioctls[] = {
-	{ PMM_IOCTL_ALLOC, PMM_ALLOC_SIZE_VER0 },
-	{ PMM_IOCTL_TYPE_INFO, PMM_TYPE_INFO_SIZE_VER0 },
-	{ PMM_IOCTL_BLOCK_INFO, PMM_BLOCK_INFO_SIZE_VER0 },
-	{ PMM_IOCTL_SHMGET, PMM_SHMGET_SIZE_VER0 },
-};
-
-union pmm_ioctl_arg {
-	struct pmm_alloc_data alloc;
-	struct pmm_type_info type_info;
-	struct pmm_block_info block_info;
-	struct pmm_shmget_data shmget;
-};
-
-static long pmm_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
+struct dma_buf *pmm_dmabuf_get(int fd)
 {
-	void __user *uarg = (void __user *)arg;
-	union pmm_ioctl_arg karg = {};
-	struct dma_buf *dmabuf = NULL;
-	unsigned int nr = _IOC_NR(ucmd);
-	unsigned int usize = _IOC_SIZE(ucmd);
-	unsigned int kcmd, ksize;
-	long ret;
-	int err;
+	struct dma_buf *dmabuf = dma_buf_get(fd);
 
-	if (_IOC_TYPE(ucmd) != PMM_IOC_MAGIC || nr >= ARRAY_SIZE(pmm_ioctls))
-		return -ENOTTY;
-	nr = array_index_nospec(nr, ARRAY_SIZE(pmm_ioctls));
-	kcmd = pmm_ioctls[nr].cmd;
-	ksize = _IOC_SIZE(kcmd);
-	/* The size may differ; the direction may not. */
-	if (_IOC_DIR(ucmd) != _IOC_DIR(kcmd))
-		return -ENOTTY;
-	if (usize < pmm_ioctls[nr].min_size)
-		return -EINVAL;
-
-	/*
-	 * Older headers: zero-extend. Newer ones: refuse anything we would
-	 * have to ignore.
-	 */
-	if (copy_from_user(&karg, uarg, min(usize, ksize)))
-		return -EFAULT;
-	if (usize > ksize) {
-		err = check_zeroed_user(uarg + ksize, usize - ksize);
-		if (err < 0)
-			return err;
-		if (!err)
-			return -EINVAL;
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf) == -EBADF ? dmabuf : ERR_PTR(-ENODEV);
+	if (dmabuf->ops != &pmm_dmabuf_ops) {
+		dma_buf_put(dmabuf);
+		return ERR_PTR(-ENODEV);
 	}
-
-	switch (kcmd) {
-	case PMM_IOCTL_ALLOC:
-		ret = pmm_ioctl_alloc(&karg.alloc, &dmabuf);
-		break;
-	case PMM_IOCTL_TYPE_INFO:
-		ret = pmm_ioctl_type_info(&karg.type_info);
-		break;
-	case PMM_IOCTL_BLOCK_INFO:
-		ret = pmm_ioctl_block_info(&karg.block_info);
-		break;
-	case PMM_IOCTL_SHMGET:
-		/*
-		 * A segment, once made, is visible to others: fail on a
-		 * result that cannot be written back before making one.
-		 */
-		if (copy_to_user(uarg, &karg, min(usize, ksize)))
-			return -EFAULT;
-		ret = pmm_ioctl_shmget(&karg.shmget);
-		break;
-	default:
-		return -ENOTTY;
-	}
-	if (ret)
-		return ret;
-
-	if (copy_to_user(uarg, &karg, min(usize, ksize))) {
-		if (dmabuf) {
-			/* Not installed yet: nobody can have seen the fd. */
-			put_unused_fd(karg.alloc.fd);
-			dma_buf_put(dmabuf);
-		}
-		return -EFAULT;
-	}
-	if (dmabuf)
-		fd_install(karg.alloc.fd, dmabuf->file);
-	return 0;
+	return dmabuf;
 }
-
-static const struct file_operations pmm_fops = {
-	.owner = THIS_MODULE,
-	.unlocked_ioctl = pmm_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
-};
-
-/*
- * Root only by default: a block is memory taken from a reserve that every
- * device user shares. See Documentation/userspace-api/pmm.rst for granting
- * it to a group.
- */
-static struct miscdevice pmm_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "pmm",
-	.fops = &pmm_fops,
-	.mode = 0600,
-};
-
-static int __init pmm_dev_init(void)
-{
-	BUILD_BUG_ON(PMM_MAX_ALIGN_SHIFT != PMM_MAX_ALIGN_ORDER);
-
-	return misc_register(&pmm_miscdev);
-}
-device_initcall(pmm_dev_init);

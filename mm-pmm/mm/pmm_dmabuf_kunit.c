@@ -7,6 +7,7 @@
  */
 
 #include <kunit/device.h>
+#include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -38,6 +39,13 @@ static unsigned long pmm_test_nr_blocks(struct pmm_type *type)
 	return stats.nr_blocks;
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(put_block, pmm_block_put, struct pmm_block *);
+KUNIT_DEFINE_ACTION_WRAPPER(put_dmabuf, dma_buf_put, struct dma_buf *);
+
+/*
+ * A block and its dma-buf, both put by KUnit when the test ends, pass or
+ * fail, unless the test puts them first with kunit_release_action().
+ */
 static struct dma_buf *pmm_test_export(struct kunit *test,
 				       struct pmm_type *type,
 				       struct pmm_block **blockp)
@@ -48,10 +56,12 @@ static struct dma_buf *pmm_test_export(struct kunit *test,
 	block = pmm_alloc(BIT(pmm_type_id(type)), PMM_TEST_SIZE, 0,
 			  PMM_ALLOC_ZERO);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, block);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, put_block, block),
+			0);
 	dmabuf = pmm_block_export(block, O_RDWR);
-	if (IS_ERR(dmabuf))
-		pmm_block_put(block);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, put_dmabuf, dmabuf), 0);
 	*blockp = block;
 	return dmabuf;
 }
@@ -65,19 +75,18 @@ static void pmm_test_dmabuf_lifetime(struct kunit *test)
 	struct dma_buf *dmabuf;
 
 	dmabuf = pmm_test_export(test, type, &block);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_block_export(block, O_NONBLOCK)),
-			-EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_block_export(block, O_ACCMODE)),
-			-EOPNOTSUPP);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_from_dmabuf(dmabuf), block);
 	KUNIT_EXPECT_EQ(test, dmabuf->size, PMM_TEST_SIZE);
 	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base + 1);
 
-	pmm_block_put(block);
+	kunit_release_action(test, put_block, block);
 	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base + 1);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_from_dmabuf(dmabuf), block);
+	/* Named after its type, for fdinfo and dma-buf debugging. */
+	KUNIT_EXPECT_STREQ(test, dmabuf->exp_name, type->exp_name);
+	KUNIT_EXPECT_EQ(test, strncmp(dmabuf->exp_name, "pmm-", 4), 0);
 
-	dma_buf_put(dmabuf);
+	kunit_release_action(test, put_dmabuf, dmabuf);
 	KUNIT_EXPECT_EQ(test, pmm_test_nr_blocks(type), base);
 }
 
@@ -114,8 +123,6 @@ static void pmm_test_dmabuf_vmap(struct kunit *test)
 	kunmap_local(kaddr);
 
 	dma_buf_vunmap_unlocked(dmabuf, &map);
-	pmm_block_put(block);
-	dma_buf_put(dmabuf);
 }
 
 /* A device sees the block as one contiguous DMA segment. */
@@ -153,14 +160,63 @@ static void pmm_test_dmabuf_attach(struct kunit *test)
 
 	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
 	dma_buf_detach(dmabuf, attach);
-	pmm_block_put(block);
-	dma_buf_put(dmabuf);
+}
+
+/*
+ * CPU access syncs an attachment with the direction it was mapped with,
+ * whatever the caller's: under CONFIG_DMA_API_DEBUG a sync in another
+ * direction than the mapping's is reported (a splat, which fails the run).
+ */
+static void pmm_test_dmabuf_sync_direction(struct kunit *test)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+	};
+	struct pmm_type *type = pmm_test_type(test);
+	struct dma_buf_attachment *attach;
+	struct pmm_block *block;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	struct device *dev;
+	unsigned int m, c;
+
+	dev = kunit_device_register(test, "pmm_dmabuf_sync_test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	dmabuf = pmm_test_export(test, type, &block);
+
+	for (m = 0; m < ARRAY_SIZE(dirs); m++) {
+		attach = dma_buf_attach(dmabuf, dev);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+		sgt = dma_buf_map_attachment_unlocked(attach, dirs[m]);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+		for (c = 0; c < ARRAY_SIZE(dirs); c++) {
+			KUNIT_EXPECT_EQ(test,
+					dma_buf_begin_cpu_access(dmabuf, dirs[c]),
+					0);
+			KUNIT_EXPECT_EQ(test,
+					dma_buf_end_cpu_access(dmabuf, dirs[c]),
+					0);
+		}
+		dma_buf_unmap_attachment_unlocked(attach, sgt, dirs[m]);
+		/* Unmapped: nothing left to sync. */
+		KUNIT_EXPECT_EQ(test,
+				dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE),
+				0);
+		KUNIT_EXPECT_EQ(test,
+				dma_buf_end_cpu_access(dmabuf, DMA_FROM_DEVICE),
+				0);
+		dma_buf_detach(dmabuf, attach);
+	}
 }
 
 static struct kunit_case pmm_dmabuf_cases[] = {
 	KUNIT_CASE(pmm_test_dmabuf_lifetime),
 	KUNIT_CASE(pmm_test_dmabuf_vmap),
 	KUNIT_CASE(pmm_test_dmabuf_attach),
+	KUNIT_CASE(pmm_test_dmabuf_sync_direction),
 	{}
 };
 

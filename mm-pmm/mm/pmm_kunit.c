@@ -7,10 +7,13 @@
  * types of the pmm= parameter and are skipped when it declared none.
  */
 
+#include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pmm.h>
 #include <linux/sizes.h>
+#include <linux/sort.h>
 
 #include "pmm.h"
 
@@ -367,7 +370,96 @@ static void pmm_test_set_policy(struct kunit *test)
 	EXPECT_FREE(test, BASE, 32);
 }
 
+/*
+ * The longest time the type lock is held with interrupts off, on a pool of
+ * 100000 free extents (a badly fragmented type): one allocation or one
+ * free, O(log n). A policy change would re-index every extent, O(n log n),
+ * which is why the policy is chosen at boot; its time is printed too.
+ */
+#define IRQOFF_EXTENTS	100000
+#define IRQOFF_SAMPLES	1000
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(kvfree_action, kvfree, const void *);
+
+static void pmm_test_irqoff_bound(struct kunit *test)
+{
+	struct pool_test *pt = test->priv;
+	u64 t, reindex, *alloc_ns, *free_ns;
+	unsigned int n = 0;
+	struct pmm_extent **blocks, *ext;
+	struct pmm_preload pre = {};
+	unsigned long flags, i;
+
+	blocks = kvcalloc(2 * IRQOFF_EXTENTS, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, kvfree_action, blocks),
+			0);
+	add_region(test, BASE, 2 * IRQOFF_EXTENTS);
+	for (i = 0; i < 2 * IRQOFF_EXTENTS; i++) {
+		KUNIT_ASSERT_EQ(test, pmm_preload_fill(&pre, GFP_KERNEL), 0);
+		blocks[i] = pmm_pool_alloc(&pt->pool, 1, 0, &pre);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	/* Every other page free: 100000 free extents of one page. */
+	for (i = 0; i < 2 * IRQOFF_EXTENTS; i += 2)
+		pmm_pool_free(&pt->pool, blocks[i]);
+	KUNIT_ASSERT_EQ(test, pt->pool.nr_free_extents, IRQOFF_EXTENTS);
+
+	alloc_ns = kunit_kcalloc(test, IRQOFF_SAMPLES, sizeof(*alloc_ns),
+				 GFP_KERNEL);
+	free_ns = kunit_kcalloc(test, IRQOFF_SAMPLES, sizeof(*free_ns),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, alloc_ns);
+	KUNIT_ASSERT_NOT_NULL(test, free_ns);
+	for (i = 1; n < IRQOFF_SAMPLES; i += 2 * 97, n++) {
+		KUNIT_ASSERT_EQ(test, pmm_preload_fill(&pre, GFP_KERNEL), 0);
+		local_irq_save(flags);
+		t = ktime_get_ns();
+		pmm_pool_free(&pt->pool, blocks[i]);
+		free_ns[n] = ktime_get_ns() - t;
+		t = ktime_get_ns();
+		ext = pmm_pool_alloc(&pt->pool, 3, 0, &pre);
+		alloc_ns[n] = ktime_get_ns() - t;
+		local_irq_restore(flags);
+		KUNIT_ASSERT_NOT_NULL(test, ext);
+		blocks[i] = ext;
+	}
+	t = ktime_get_ns();
+	pmm_pool_set_policy(&pt->pool, &pmm_policy_first_fit);
+	reindex = ktime_get_ns() - t;
+	expect_consistent(test, &pt->pool);
+	sort(alloc_ns, n, sizeof(*alloc_ns), cmp_u64, NULL);
+	sort(free_ns, n, sizeof(*free_ns), cmp_u64, NULL);
+	kunit_info(test, "%d free extents, %u samples: irq-off alloc median %llu ns, max %llu ns; free median %llu ns, max %llu ns; re-indexing for a policy change %llu ns\n",
+		   IRQOFF_EXTENTS, n, alloc_ns[n / 2], alloc_ns[n - 1],
+		   free_ns[n / 2], free_ns[n - 1], reindex);
+
+	for (i = 1; i < 2 * IRQOFF_EXTENTS; i += 2)
+		pmm_pool_free(&pt->pool, blocks[i]);
+	pmm_preload_drain(&pre);
+}
+
 /* Block tests: the memory types of the running kernel. */
+
+/* What every type held when the suite started, by type id. */
+static struct pmm_type_stats types_at_start[PMM_MAX_TYPES];
+
+static int block_suite_init(struct kunit_suite *suite)
+{
+	unsigned int i;
+
+	for (i = 0; i < pmm_nr_types(); i++)
+		pmm_type_stats(pmm_type_by_id(i), &types_at_start[i]);
+	return 0;
+}
 
 static void expect_type_stats(struct kunit *test, struct pmm_type *type)
 {
@@ -401,19 +493,73 @@ static int block_test_init(struct kunit *test)
 	return 0;
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(put_block, pmm_block_put, struct pmm_block *);
+
+/*
+ * A block the test owns: put by the test with drop_block(), or by KUnit
+ * when the test ends early, so that a failed test leaves the types as it
+ * found them.
+ */
+static struct pmm_block *test_alloc(struct kunit *test, u32 mask, u64 size,
+				    u64 align, unsigned int flags)
+{
+	struct pmm_block *block = pmm_alloc(mask, size, align, flags);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(block), "pmm_alloc: %ld",
+			       PTR_ERR(block));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, put_block, block),
+			0);
+	return block;
+}
+
+static void drop_block(struct kunit *test, struct pmm_block *block)
+{
+	kunit_release_action(test, put_block, block);
+}
+
+static void fill_block(struct pmm_block *block, int c)
+{
+	unsigned long i;
+
+	for (i = 0; i < pmm_block_size(block) >> PAGE_SHIFT; i++)
+		memset_page(nth_page(pmm_block_page(block), i), 0, c,
+			    PAGE_SIZE);
+}
+
+/* Whether every byte of the block is @c; the block may be in highmem. */
+static bool block_is(struct pmm_block *block, int c)
+{
+	unsigned long i;
+	bool same;
+	void *p;
+
+	for (i = 0; i < pmm_block_size(block) >> PAGE_SHIFT; i++) {
+		p = kmap_local_page(nth_page(pmm_block_page(block), i));
+		same = !memchr_inv(p, c, PAGE_SIZE);
+		kunmap_local(p);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
 static void pmm_test_block_errors(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SZ_4K, 0, BIT(31))), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, 0, 0, 0)), -ERANGE);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SIZE_MAX, 0, 0)), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, 0, 0, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SIZE_MAX, 0, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, U64_MAX, 0, 0)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SZ_4K, 3 * PAGE_SIZE, 0)),
-			-EDOM);
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SZ_4K, PAGE_SIZE / 2, 0)),
-			-EDOM);
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test,
 			PTR_ERR(pmm_alloc(0, SZ_4K,
 					  PAGE_SIZE << (PMM_MAX_ALIGN_ORDER + 1),
-					  0)), -EDOM);
+					  0)), -EINVAL);
+	/* A power of two only once truncated to 32 bits. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(0, SZ_4K, BIT_ULL(32) + PAGE_SIZE,
+						0)), -EINVAL);
 	if (pmm_nr_types() < 32)
 		KUNIT_EXPECT_EQ(test,
 				PTR_ERR(pmm_alloc(BIT(pmm_nr_types()), SZ_4K, 0, 0)),
@@ -422,6 +568,7 @@ static void pmm_test_block_errors(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pmm_type_by_name("no_such_type")));
 	KUNIT_EXPECT_TRUE(test, IS_ERR(pmm_type_by_id(pmm_nr_types())));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(pmm_type_by_id(UINT_MAX)));
 	expect_all_types_stats(test);
 }
 
@@ -432,8 +579,7 @@ static void pmm_test_block_get_put(struct kunit *test)
 	struct pmm_block *block;
 
 	pmm_type_stats(type, &before);
-	block = pmm_alloc(BIT(0), SZ_64K + 1, SZ_64K, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, BIT(0), SZ_64K + 1, SZ_64K, 0);
 	KUNIT_EXPECT_EQ(test, pmm_block_size(block), SZ_64K + PAGE_SIZE);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_type(block), type);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(pmm_block_phys(block), SZ_64K));
@@ -448,7 +594,7 @@ static void pmm_test_block_get_put(struct kunit *test)
 			before.free_pages - (SZ_64K / PAGE_SIZE + 1));
 	KUNIT_EXPECT_EQ(test, during.alloc_success, before.alloc_success + 1);
 
-	pmm_block_put(block);
+	drop_block(test, block);
 	pmm_type_stats(type, &after);
 	KUNIT_EXPECT_EQ(test, after.nr_blocks, before.nr_blocks);
 	KUNIT_EXPECT_EQ(test, after.free_pages, before.free_pages);
@@ -460,68 +606,85 @@ static void pmm_test_block_zero(struct kunit *test)
 {
 	struct pmm_block *block;
 	phys_addr_t phys;
-	u8 *p;
-	size_t i;
 
-	block = pmm_alloc(BIT(0), SZ_16K, 0, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, BIT(0), SZ_16K, 0, 0);
 	phys = pmm_block_phys(block);
-	memset(page_address(pmm_block_page(block)), 0xa5, SZ_16K);
-	pmm_block_put(block);
+	fill_block(block, 0xa5);
+	drop_block(test, block);
 
 	/* Best fit gives the same range back; it must come back zeroed. */
-	block = pmm_alloc(BIT(0), SZ_16K, 0, PMM_ALLOC_ZERO);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, BIT(0), SZ_16K, 0, PMM_ALLOC_ZERO);
 	KUNIT_EXPECT_EQ(test, pmm_block_phys(block), phys);
-	p = page_address(pmm_block_page(block));
-	for (i = 0; i < SZ_16K; i++)
-		if (p[i])
-			break;
-	KUNIT_EXPECT_EQ(test, i, SZ_16K);
-	pmm_block_put(block);
+	KUNIT_EXPECT_TRUE(test, block_is(block, 0));
+}
+
+/* With init_on_alloc, a block is zeroed even without PMM_ALLOC_ZERO. */
+static void pmm_test_block_init_on_alloc(struct kunit *test)
+{
+	struct pmm_block *block;
+	phys_addr_t phys;
+
+	if (!want_init_on_alloc(GFP_KERNEL))
+		kunit_skip(test, "init_on_alloc is off: boot with init_on_alloc=1");
+	block = test_alloc(test, BIT(0), SZ_16K, 0, 0);
+	phys = pmm_block_phys(block);
+	fill_block(block, 0x5a);
+	drop_block(test, block);
+
+	block = test_alloc(test, BIT(0), SZ_16K, 0, 0);
+	KUNIT_EXPECT_EQ(test, pmm_block_phys(block), phys);
+	KUNIT_EXPECT_TRUE(test, block_is(block, 0));
 }
 
 /* Fill type 0, then a mask of types 0 and 1 falls back to type 1. */
 static void pmm_test_block_mask_order(struct kunit *test)
 {
 	struct pmm_type *t0 = pmm_type_by_id(0), *t1;
-	struct pmm_block *filler[PMM_MAX_TYPE_REGIONS * 4] = {};
 	struct pmm_type_stats s0;
 	struct pmm_block *block;
-	unsigned int i, n = 0;
+	unsigned int n = 0;
 
 	if (pmm_nr_types() < 2)
 		kunit_skip(test, "needs two memory types");
 	t1 = pmm_type_by_id(1);
 
-	block = pmm_alloc(0, PAGE_SIZE, 0, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, 0, PAGE_SIZE, 0, 0);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_type(block), t0);
-	pmm_block_put(block);
+	drop_block(test, block);
 
-	block = pmm_alloc(BIT(1), PAGE_SIZE, 0, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, BIT(1), PAGE_SIZE, 0, 0);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_type(block), t1);
-	pmm_block_put(block);
+	drop_block(test, block);
 
-	for (pmm_type_stats(t0, &s0); s0.free_pages && n < ARRAY_SIZE(filler);
-	     pmm_type_stats(t0, &s0)) {
-		filler[n] = pmm_alloc(BIT(0), s0.largest_free_pages << PAGE_SHIFT,
-				      0, 0);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(filler[n]));
-		n++;
-	}
+	/* Each filler is put by KUnit at the end of the test, pass or fail. */
+	for (pmm_type_stats(t0, &s0); s0.free_pages && n < 64;
+	     pmm_type_stats(t0, &s0), n++)
+		test_alloc(test, BIT(0), s0.largest_free_pages << PAGE_SHIFT, 0,
+			   0);
 	KUNIT_ASSERT_EQ(test, s0.free_pages, 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pmm_alloc(BIT(0), PAGE_SIZE, 0, 0)),
 			-ENOMEM);
 
-	block = pmm_alloc(0, PAGE_SIZE, 0, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(block));
+	block = test_alloc(test, 0, PAGE_SIZE, 0, 0);
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_type(block), t1);
-	pmm_block_put(block);
+}
 
-	for (i = 0; i < n; i++)
-		pmm_block_put(filler[i]);
+/* Last: every case left every type as the suite found it. */
+static void pmm_test_block_types_as_found(struct kunit *test)
+{
+	struct pmm_type_stats now;
+	unsigned int i;
+
+	for (i = 0; i < pmm_nr_types(); i++) {
+		pmm_type_stats(pmm_type_by_id(i), &now);
+		KUNIT_EXPECT_EQ_MSG(test, now.free_pages,
+				    types_at_start[i].free_pages, "type %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, now.nr_blocks,
+				    types_at_start[i].nr_blocks, "type %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, now.nr_free_extents,
+				    types_at_start[i].nr_free_extents,
+				    "type %u", i);
+	}
 	expect_all_types_stats(test);
 }
 
@@ -538,6 +701,7 @@ static struct kunit_case pmm_pool_cases[] = {
 	KUNIT_CASE_PARAM(pmm_test_fragmentation, policy_gen_params),
 	KUNIT_CASE_PARAM(pmm_test_regions, policy_gen_params),
 	KUNIT_CASE(pmm_test_set_policy),
+	KUNIT_CASE_SLOW(pmm_test_irqoff_bound),
 	{}
 };
 
@@ -552,12 +716,15 @@ static struct kunit_case pmm_block_cases[] = {
 	KUNIT_CASE(pmm_test_block_errors),
 	KUNIT_CASE(pmm_test_block_get_put),
 	KUNIT_CASE(pmm_test_block_zero),
+	KUNIT_CASE(pmm_test_block_init_on_alloc),
 	KUNIT_CASE(pmm_test_block_mask_order),
+	KUNIT_CASE(pmm_test_block_types_as_found),
 	{}
 };
 
 static struct kunit_suite pmm_block_suite = {
 	.name = "pmm_block",
+	.suite_init = block_suite_init,
 	.init = block_test_init,
 	.test_cases = pmm_block_cases,
 };

@@ -54,6 +54,8 @@ PMM_STAT_ATTR(nr_free_extents, s.nr_free_extents);
 PMM_STAT_ATTR(alloc_success, s.alloc_success);
 PMM_STAT_ATTR(alloc_fail, s.alloc_fail);
 PMM_STAT_ATTR(free_success, s.free_success);
+PMM_STAT_ATTR(poisoned_bytes, (u64)s.poisoned_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(pinned_bytes, (u64)s.pinned_pages << PAGE_SHIFT);
 
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -61,18 +63,7 @@ static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", pmm_type_policy_name(pmm_type_of(kobj)));
 }
 
-static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	const struct pmm_policy *policy = pmm_policy_by_name(buf);
-
-	if (!policy)
-		return -EINVAL;
-	pmm_type_set_policy(pmm_type_of(kobj), policy);
-	return count;
-}
-
-static struct kobj_attribute policy_attr = __ATTR_RW_MODE(policy, 0644);
+static struct kobj_attribute policy_attr = __ATTR_RO(policy);
 
 /* Physical addresses: for root only. */
 static ssize_t regions_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -86,8 +77,10 @@ static ssize_t regions_show(struct kobject *kobj, struct kobj_attribute *attr,
 		phys_addr_t end = type->regions[i].base +
 				  type->regions[i].size - 1;
 
-		len += sysfs_emit_at(buf, len, "%pa-%pa\n",
-				     &type->regions[i].base, &end);
+		/* A region given up at boot (see pmm_init()) has no size. */
+		if (type->regions[i].size)
+			len += sysfs_emit_at(buf, len, "%pa-%pa\n",
+					     &type->regions[i].base, &end);
 	}
 	return len;
 }
@@ -105,6 +98,8 @@ static struct attribute *pmm_type_attrs[] = {
 	&alloc_success_attr.attr,
 	&alloc_fail_attr.attr,
 	&free_success_attr.attr,
+	&poisoned_bytes_attr.attr,
+	&pinned_bytes_attr.attr,
 	&policy_attr.attr,
 	&regions_attr.attr,
 	NULL,
@@ -134,16 +129,16 @@ static int __init pmm_sysfs_init(void)
 		return -ENOMEM;
 
 	/* Types are never removed, so neither are their directories. */
-	for (i = 0; i < pmm_types_count; i++) {
+	for (i = 0; i < pmm_nr_types(); i++) {
 		pkobj = kzalloc(sizeof(*pkobj), GFP_KERNEL);
 		if (!pkobj)
 			return -ENOMEM;
-		pkobj->type = &pmm_types[i];
+		pkobj->type = pmm_type_by_id(i);
 		err = kobject_init_and_add(&pkobj->kobj, &pmm_ktype, root, "%s",
-					   pmm_types[i].name);
+					   pmm_type_name(pkobj->type));
 		if (err) {
 			pr_err("%s: no statistics in sysfs: %d\n",
-			       pmm_types[i].name, err);
+			       pmm_type_name(pkobj->type), err);
 			kobject_put(&pkobj->kobj);
 			return err;
 		}

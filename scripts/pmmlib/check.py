@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import paths, tap
-from .kbuild import build_kernel, kmake
+from .arch import Arch
+from .kbuild import build_kernel, kmake, verify_config
 from .log import GREEN, OFF, RED, YELLOW, Fail, Timer, err, fmt_secs, info, stamp, warn
 from .paths import BUILD, MIRROR, OUTROOT, ROOT, SELFTESTS_MIRROR, TREE, rel
 from .proc import git, run
@@ -27,6 +28,12 @@ CHECKPATCH_EXCEPTIONS = {
     # checkpatch asks on every added file of a patch that leaves
     # MAINTAINERS alone.
     "added, moved or deleted file(s), does MAINTAINERS need updating?",
+    # The kernel's page type helpers (include/linux/page-flags.h) and C99's
+    # <inttypes.h> format macros are named so; the series only calls them.
+    "Avoid CamelCase: <__SetPageOffline>",
+    "Avoid CamelCase: <__ClearPageOffline>",
+    "Avoid CamelCase: <SCNx64>",
+    "Avoid CamelCase: <PRIx64>",
 }
 
 
@@ -108,25 +115,41 @@ def mirrors(quick: bool) -> Gate:
     return Gate("pass", f"mm-pmm/ and selftests/ match patches/ ({len(added)} added file(s))")
 
 
-def object_warnings(src: Path, out: Path, mode: str, files: list[str]) -> set[str]:
-    """The warnings W=1 or sparse (C=2) prints for files, without line and
-    column numbers."""
-    p = subprocess.run(kmake(src, out, mode, *(f[:-2] + ".o" for f in files)),
+def object_warnings(src: Path, out: Path, mode: str, files: list[str]) -> dict[str, int]:
+    """The warnings W=1 or sparse (C=2) prints for files, as "file: message"
+    (no line and column, which the series moves) with the line it was
+    reported at. The objects are removed first: make prints nothing for an
+    object it finds up to date; -k goes on past one that does not build."""
+    for f in files:
+        (out / (f[:-2] + ".o")).unlink(missing_ok=True)
+    p = subprocess.run(kmake(src, out, "-k", mode, *(f[:-2] + ".o" for f in files)),
                        capture_output=True, text=True, errors="replace")
     pat = "|".join(re.escape(f) for f in files)
-    found = set()
+    found = {}
     for line in (p.stdout + p.stderr).splitlines():
-        if m := re.search(rf"(?:^|/)({pat}):\d+(?::\d+)?: ((?:warning|error):.*)$", line):
+        if m := re.search(rf"(?:^|/)({pat}):(\d+)(?::\d+)?: ((?:warning|error):.*)$", line):
             # C=2 also compiles: keep sparse's own warnings, not gcc's [-W...].
             if not (mode.startswith("C=") and re.search(r"\[-W[^]]*\]$", line)):
-                found.add(f"{m.group(1)}: {m.group(2)}")
+                found[f"{m.group(1)}: {m.group(3)}"] = int(m.group(2))
     return found
 
 
-def base_warnings(mode: str, files: list[str]) -> set[str]:
+def changed_lines(f: str) -> set[int]:
+    """The lines of f that the series adds or changes."""
+    diff = git("diff", "-U0", BASE_TAG, BRANCH, "--", f)
+    lines = set()
+    for m in re.finditer(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", diff, re.M):
+        start, n = int(m.group(1)), int(m.group(2) or 1)
+        lines.update(range(start, start + n))
+    return lines
+
+
+def base_warnings(mode: str, files: list[str]) -> tuple[set[str], set[str]]:
     """The same files at the base with the same config, in the worktree
     build/base: new warnings are told from old ones. build/base/linux and
-    build/base/out/default mirror build/linux's paths, so ccache hits."""
+    build/base/out/default mirror build/linux's paths, so ccache hits.
+    Returns the warnings and the files whose objects could be built there
+    (the decompressor's need the whole kernel first)."""
     wt, out = BUILD / "base/linux", BUILD / "base/out/default"
     if not wt.is_dir():
         wt.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +157,8 @@ def base_warnings(mode: str, files: list[str]) -> set[str]:
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(OUTROOT / "default/.config", out / ".config")
     run(kmake(wt, out, "-s", "olddefconfig"), check=False)
-    return object_warnings(wt, out, mode, files)
+    found = set(object_warnings(wt, out, mode, files))
+    return found, {f for f in files if (out / (f[:-2] + ".o")).is_file()}
 
 
 def warnings_gate(mode: str) -> Callable[[bool], Gate]:
@@ -148,13 +172,23 @@ def warnings_gate(mode: str) -> Callable[[bool], Gate]:
             if len(built) < len(touched) else []
         if not built:
             return Gate("skip", "no touched .c file is compiled in this config", details)
-        new = object_warnings(TREE, out, mode, built)
+        found = object_warnings(TREE, out, mode, built)
+        new = set(found)
         old_files = [f for f in built if subprocess.run(
             ["git", "-C", str(TREE), "cat-file", "-e", f"{BASE_TAG}:{f}"],
             capture_output=True).returncode == 0]
         if new and old_files:
             details.append(f"comparing with the warnings at {BASE_TAG} for {' '.join(old_files)}")
-            new -= base_warnings(mode, old_files)
+            at_base, built_at_base = base_warnings(mode, old_files)
+            new -= at_base
+            # Where the base cannot build a file alone, a warning on a line
+            # the series did not touch is the base's.
+            for f in set(old_files) - built_at_base:
+                same = [w for w in new if w.startswith(f + ": ") and found[w] not in changed_lines(f)]
+                new -= set(same)
+                if same:
+                    details.append(f"{f}: not built alone at {BASE_TAG}; {len(same)} warning(s) "
+                                   "on lines the series leaves alone")
         if new:
             return Gate("fail", f"{len(new)} new warning(s) in {' '.join(built)}", details + sorted(new))
         return Gate("pass", f"no new warnings in {' '.join(built)}", details)
@@ -211,6 +245,160 @@ def bisect(quick: bool) -> Gate:
     return Gate("pass", f"patches 1-{len(commits) - 1} build on their own; the last is the default build")
 
 
+@dataclass(frozen=True)
+class CrossConfig:
+    """A configuration kernel robots build: an architecture, a base config,
+    and what is set on top of it."""
+    name: str
+    arch: str                   # make ARCH
+    cross: str                  # CROSS_COMPILE
+    base: str                   # the config target it starts from
+    options: tuple[str, ...]
+    pmm: bool = True            # the PMM options on top (PMM needs an MMU)
+    user: bool = False          # also build scripts/tests/pmm_api_user as a module
+
+
+# What every configuration with PMM sets on top of its base.
+PMM_OPTIONS = ("CONFIG_PMM=y", "CONFIG_DMA_SHARED_BUFFER=y", "CONFIG_PMM_DMABUF=y",
+               "CONFIG_PMM_DEV=y", "CONFIG_DMABUF_HEAPS=y", "CONFIG_DMABUF_HEAPS_PMM=y",
+               "CONFIG_SYSVIPC=y", "CONFIG_SYSFS=y", "CONFIG_KUNIT=y", "CONFIG_PMM_KUNIT_TEST=y",
+               "CONFIG_PMM_DMABUF_KUNIT_TEST=y")
+
+CROSS_CONFIGS = [
+    # 32-bit phys_addr_t and size_t, then 64-bit phys_addr_t with 32-bit size_t
+    CrossConfig("i386", "i386", "i686-linux-gnu-", "tinyconfig", ("CONFIG_HIGHMEM4G=y",)),
+    CrossConfig("i386 PAE", "i386", "i686-linux-gnu-", "tinyconfig", ("CONFIG_HIGHMEM64G=y",)),
+    CrossConfig("arm64 4K", "arm64", "aarch64-linux-gnu-", "tinyconfig",
+                ("CONFIG_ARM64_4K_PAGES=y", "CONFIG_MEMORY_FAILURE=y")),
+    # with 64 KiB pages the largest alignment is 256 MiB
+    CrossConfig("arm64 64K", "arm64", "aarch64-linux-gnu-", "tinyconfig", ("CONFIG_ARM64_64K_PAGES=y",)),
+    CrossConfig("arm LPAE", "arm", "arm-linux-gnueabihf-", "vexpress_defconfig", ("CONFIG_ARM_LPAE=y",)),
+    # SysV without an MMU: ipc/shm.c must build (PMM itself needs an MMU)
+    CrossConfig("riscv NOMMU", "riscv", "riscv64-linux-gnu-", "nommu_virt_defconfig",
+                ("CONFIG_SYSVIPC=y",), pmm=False),
+    # a driver that uses the API builds against a kernel without PMM
+    CrossConfig("PMM off", "x86_64", "", "tinyconfig",
+                ("CONFIG_64BIT=y", "CONFIG_MODULES=y", "CONFIG_DMABUF_HEAPS=y",
+                 "# CONFIG_PMM is not set"), pmm=False, user=True),
+]
+PMM_API_USER = ROOT / "scripts/tests/pmm_api_user"
+
+
+def cross_arch(c: CrossConfig) -> Arch:
+    return Arch(name=c.arch, make_arch=c.arch, cross_compile=c.cross, image_target="", image="",
+                qemu="", machine=(), console="", append="", root="")
+
+
+def enabled_files(src: Path, c: CrossConfig, config: str, files: list[str]) -> list[str]:
+    """The files the configuration builds, from the obj-$(CONFIG_...) line of
+    their directory's Makefile that names them (and only its own arch/)."""
+    srcarch = "x86" if c.arch in ("i386", "x86_64") else c.arch
+    enabled = []
+    for f in files:
+        if f.startswith("arch/") and not f.startswith(f"arch/{srcarch}/"):
+            continue
+        makefile = src / os.path.dirname(f) / "Makefile"
+        if not makefile.is_file():
+            continue
+        obj = os.path.basename(f)[:-2] + ".o"
+        text = makefile.read_text().replace("\\\n", " ")
+        for m in re.finditer(r"^obj-(y|\$\(CONFIG_(\w+)\))\s*[:+]?=(.*)$", text, re.M):
+            if obj in m.group(3).split() and (m.group(1) == "y" or
+                                               re.search(rf"^CONFIG_{m.group(2)}=y$", config, re.M)):
+                enabled.append(f)
+                break
+    return enabled
+
+
+def cross_configure(c: CrossConfig, src: Path, out: Path) -> str:
+    """Configure out for c (again only when the options or Kconfig files
+    changed) and prepare it; returns the .config."""
+    arch, options = cross_arch(c), (*c.options, *(PMM_OPTIONS if c.pmm else ()))
+    want = "\n".join([c.base, *options, git("rev-parse", "HEAD", tree=src)]) + "\n"
+    stamp_file = out / ".pmm-cross-stamp"
+    log = paths.LOGS / f"cross-{c.name.replace(' ', '-')}-{stamp()}.log"
+    out.mkdir(parents=True, exist_ok=True)
+    if not stamp_file.is_file() or stamp_file.read_text() != want:
+        fragment = out / "pmm-cross.config"
+        fragment.write_text("\n".join(options) + "\n")
+        try:
+            run(kmake(src, out, "-s", c.base, arch=arch), log=log)
+            run(["scripts/kconfig/merge_config.sh", "-m", "-O", str(out), str(out / ".config"),
+                 str(fragment)], cwd=src, log=log, env=dict(os.environ, ARCH=c.arch))
+            run(kmake(src, out, "-s", "olddefconfig", arch=arch), log=log)
+        except Fail:
+            raise Fail(f"{c.name}: config failed (log: {rel(log)})")
+        verify_config(src, out / ".config", [fragment])
+        stamp_file.write_text(want)
+    try:
+        run(kmake(src, out, "-s", "modules_prepare" if c.user else "prepare", arch=arch), log=log)
+    except Fail:
+        raise Fail(f"{c.name}: make prepare failed (log: {rel(log)})")
+    return (out / ".config").read_text()
+
+
+def cross_warnings(c: CrossConfig, src: Path, out: Path, files: list[str]) -> set[str]:
+    """W=1 warnings and errors of files in configuration c."""
+    found = set()
+    for f in files:
+        (out / (f[:-2] + ".o")).unlink(missing_ok=True)
+    if files:
+        p = subprocess.run(kmake(src, out, "W=1", *(f[:-2] + ".o" for f in files), arch=cross_arch(c)),
+                           capture_output=True, text=True, errors="replace")
+        pat = "|".join(re.escape(f) for f in files)
+        for line in (p.stdout + p.stderr).splitlines():
+            if m := re.search(rf"(?:^|/)({pat}):\d+(?::\d+)?: ((?:warning|error):.*)$", line):
+                found.add(f"{m.group(1)}: {m.group(2)}")
+        if p.returncode and not found:
+            found.add(f"make failed: {(p.stdout + p.stderr).strip().splitlines()[-1:]}")
+    if c.user:
+        # A copy: an external module is built in its own directory.
+        user = out / "pmm_api_user"
+        shutil.rmtree(user, ignore_errors=True)
+        shutil.copytree(PMM_API_USER, user)
+        p = subprocess.run(kmake(src, out, "W=1", f"M={user}", "modules", arch=cross_arch(c)),
+                           capture_output=True, text=True, errors="replace")
+        for line in (p.stdout + p.stderr).splitlines():
+            if re.search(r"(warning|error)[: ]", line, re.I) and "pmm_api_user" in line:
+                found.add(line.strip())
+        if p.returncode:
+            found.add(f"pmm_api_user does not build: {(p.stdout + p.stderr).strip().splitlines()[-1:]}")
+    return found
+
+
+def cross_gate(c: CrossConfig) -> Callable[[bool], Gate]:
+    def gate(quick: bool) -> Gate:
+        if not shutil.which(f"{c.cross}gcc"):
+            return Gate("fail", f"no {c.cross}gcc: run scripts/pmm setup")
+        out = BUILD / "cross" / c.name.replace(" ", "-")
+        try:
+            config = cross_configure(c, TREE, out)
+        except Fail as e:
+            return Gate("fail", str(e).splitlines()[0], str(e).splitlines()[1:])
+        files = enabled_files(TREE, c, config, series_files("AM", "*.c", ":!tools"))
+        new = cross_warnings(c, TREE, out, files)
+        details = [f"built: {' '.join(files) or 'nothing of the series'}"
+                   + (" and scripts/tests/pmm_api_user" if c.user else "")]
+        old = [f for f in files if subprocess.run(
+            ["git", "-C", str(TREE), "cat-file", "-e", f"{BASE_TAG}:{f}"],
+            capture_output=True).returncode == 0]
+        if new and old:
+            # Warnings the base already has in the files the series changes.
+            wt, base_out = BUILD / "base/linux", BUILD / "base/cross" / c.name.replace(" ", "-")
+            if not wt.is_dir():
+                wt.parent.mkdir(parents=True, exist_ok=True)
+                git("worktree", "add", "-q", "-f", "--detach", str(wt), BASE_TAG)
+            base = c if not c.pmm else CrossConfig(c.name, c.arch, c.cross, c.base, c.options, pmm=False)
+            cross_configure(base, wt, base_out)
+            new -= cross_warnings(CrossConfig(c.name, c.arch, c.cross, c.base, c.options, pmm=False),
+                                  wt, base_out, old)
+        if new:
+            return Gate("fail", f"{len(new)} warning(s) or error(s)", details + sorted(new))
+        return Gate("pass", f"{len(files)} file(s) W=1-clean" + (", the API user builds" if c.user else ""),
+                    details)
+    return gate
+
+
 # name, gate, whether it needs the built default kernel. In this order.
 GATES: list[tuple[str, Callable[[bool], Gate], bool]] = [
     ("checkpatch", checkpatch, False),
@@ -219,6 +407,7 @@ GATES: list[tuple[str, Callable[[bool], Gate], bool]] = [
     ("sparse", warnings_gate("C=2"), True),
     ("W=1", warnings_gate("W=1"), True),
     ("uapi C90", uapi_c90, True),
+    *((f"cross {c.name}", cross_gate(c), False) for c in CROSS_CONFIGS),
     ("bisect", bisect, False),
 ]
 
@@ -246,8 +435,13 @@ def run_gates(quick: bool) -> list[Gate]:
                     build_kernel(TREE, OUTROOT / "default", "default", indent="      ")
                 except Fail as e:
                     kernel = str(e).splitlines()[0]
-        result = Gate("fail", f"the default kernel does not build: {kernel}") if needs_kernel and kernel \
-            else gate(quick)
+        if needs_kernel and kernel:
+            result = Gate("fail", f"the default kernel does not build: {kernel}")
+        else:
+            try:
+                result = gate(quick)
+            except Fail as e:
+                result = Gate("fail", str(e).splitlines()[0], str(e).splitlines()[1:])
         result.name, result.seconds = name, t.seconds
         for d in result.details:
             info(f"      {d}")

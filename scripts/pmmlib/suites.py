@@ -58,11 +58,18 @@ class Suite:
 
 # --- guest commands: each writes its result to $PMM_RESULT ---
 KSELFTEST = f'sh {GUEST}/run-kselftests.sh {{built}} >"$PMM_RESULT"'
+# O_DIRECT into PMM mappings wants a file system that does it for real:
+# the 9p out share (tmpfs copies).
+PMM_KSELFTEST = 'PMM_TEST_DIR="$PMM_OUT" ' + KSELFTEST
 IPC_KSELFTEST = f'sh {GUEST}/run-kselftests.sh --per-program {{built}} >"$PMM_RESULT"'
 GTEST = '{built} --gtest_output=json:"$PMM_RESULT"'
 # The debug kernel's hand-off figures mean little: fewer frames there.
 X11 = 'if [ "$PMM_FLAVOUR" = debug ]; then export PMM_X11_BENCH_ITERS=5; fi; ' + GTEST
 STRESS = f'sh {GUEST}/stress-shm.sh >"$PMM_RESULT"'
+TAP_PROGRAM = '{built} >"$PMM_RESULT"'
+# Seconds of each trinity run (root, then uid 65534); longer before closing
+# the hardening issue: PMM_TRINITY_SECONDS=1800 scripts/pmm test --only trinity.
+TRINITY = f'bash {GUEST}/trinity.sh "${{PMM_TRINITY_SECONDS:-30}}" >"$PMM_RESULT"'
 
 
 def kselftest(target: str) -> Callable[[str], Path]:
@@ -142,10 +149,14 @@ SUITES = [
     Suite("ctest", "userspace-cxx on the host: the allocator core's unit, model and fuzz tests, libpmm",
           HOST, host=cxx.ctest),
     Suite("kunit", "the KUnit tests built into the kernel, run at boot", BOTH, boot=kunit),
-    Suite("kselftest", "tools/testing/selftests/pmm: /dev/pmm and SysV segments from user space",
-          BOTH, kselftest("pmm"), KSELFTEST),
+    Suite("kselftest", "tools/testing/selftests/pmm: /dev/pmm, dma-bufs, SysV segments, page "
+          "references, races", BOTH, kselftest("pmm"), PMM_KSELFTEST),
     Suite("cxx-guest", "libpmm (pmm_guest_tests) on the kernel's /dev/pmm", BOTH,
           cxx_program("pmm_guest_tests"), GTEST, tap.from_gtest_json),
+    Suite("cxx-noexcept", "libpmm's exception-free API, built with -fno-exceptions", BOTH,
+          cxx_program("pmm_noexcept_tests"), GTEST, tap.from_gtest_json),
+    Suite("cxx-c-api", "libpmm's C API (pmm/pmm.h)", BOTH, cxx_program("pmm_c_api_test"),
+          TAP_PROGRAM),
     Suite("cxx-media", "PMM blocks through vicodec, vim2m and vgem, frames checked (pmm_media_tests)",
           BOTH, cxx_program("pmm_media_tests"), GTEST, tap.from_gtest_json,
           show=r"^frame check:|^\[ (pipeline|vgem) +\]|# SKIP", note=media_note),
@@ -158,6 +169,8 @@ SUITES = [
           kselftest("ipc"), IPC_KSELFTEST),
     Suite("stress-ng", "stress-ng's shm-sysv and shm stressors", BOTH, guest=STRESS,
           show=r"^# stress-ng: (metrc: .*(shm|bogo)|fail|error)"),
+    Suite("trinity", "trinity, the syscall fuzzer, on /dev/pmm and the PMM heaps, as root and "
+          "as uid 65534", ("debug",), guest=TRINITY, show=r"^# \[main\] Ran|^(not )?ok"),
     Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH, boot=leaks),
     Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH, boot=splats),
     Suite("cmdline", "boot-time pmm= parsing: a boot per line of scripts/tests/cmdline-cases.txt",

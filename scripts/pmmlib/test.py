@@ -15,7 +15,9 @@ from .suites import BY_NAME, SUITES, Suite
 # tools/testing/selftests/dmabuf-heaps holds 32 x 1 MiB at once in every heap:
 # pmm-fast and CMA's "reserved" heap need 33 MiB or more, so fast is 40M (not
 # 8M) and cma=64M overrides the config's 32 MiB.
-TEST_CMDLINE = "pmm=general:64M,fast:40M cma=64M"
+# vivid.allocators=1: vivid imports dma-bufs through vb2-dma-contig, a real
+# DMA API user of PMM blocks (pmm_media_tests).
+TEST_CMDLINE = "pmm=general:64M,fast:40M cma=64M vivid.allocators=1"
 # KASAN, ACPI setup and the kmemleak scan make the debug boot slow under TCG.
 BOOT_TIMEOUT = {"default": 300, "debug": 900}
 

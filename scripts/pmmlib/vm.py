@@ -37,6 +37,7 @@ class VmOptions:
     timeout: int = 300
     mem: str = "1G"
     smp: int = 2
+    numa: int = 0               # NUMA nodes, the memory and CPUs split evenly; 0: none
     verbose: bool = False
     arch: str = "x86_64"
 
@@ -67,12 +68,30 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds before the guest is stopped (status 124; default 300)")
     parser.add_argument("--mem", default="1G", metavar="SIZE", help="guest memory (default 1G)")
     parser.add_argument("--smp", type=int, default=2, metavar="N", help="virtual CPUs (default 2)")
+    parser.add_argument("--numa", type=int, default=0, metavar="N",
+                        help="N NUMA nodes, memory and CPUs split evenly, a socket each (default: none)")
     parser.add_argument("--verbose", action="store_true", help="stream the kernel console too")
 
 
 def options(args: argparse.Namespace) -> VmOptions:
     return VmOptions(flavour=args.flavour, cmdline=args.cmdline, timeout=args.timeout,
-                     mem=args.mem, smp=args.smp, verbose=args.verbose)
+                     mem=args.mem, smp=args.smp, numa=args.numa, verbose=args.verbose)
+
+
+def numa_options(opts: VmOptions) -> list[str]:
+    """-smp and -numa for opts.numa nodes: a socket per node, so that no
+    cache is shared across nodes (the kernel warns of such a topology)."""
+    if not opts.numa:
+        return ["-smp", str(opts.smp)]
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    mem = opts.mem.upper()
+    total = int(mem[:-1]) * units[mem[-1]] if mem[-1] in units else int(mem) << 20
+    args = ["-smp", f"{opts.smp},sockets={opts.numa},cores={opts.smp // opts.numa},threads=1"]
+    for n in range(opts.numa):
+        cpus = f"{n * opts.smp // opts.numa}-{(n + 1) * opts.smp // opts.numa - 1}"
+        args += ["-object", f"memory-backend-ram,id=mem{n},size={total // opts.numa}",
+                 "-numa", f"node,nodeid={n},cpus={cpus},memdev=mem{n}"]
+    return args
 
 
 def kernel_image(flavour: str, arch: Arch) -> Path:
@@ -158,7 +177,7 @@ def run(command: list[str], opts: VmOptions, share: dict[str, str] | None = None
     root_qemu, root_append = ROOTS[arch.root](arch, outdir)
     append = f"console={arch.console} panic=-1 {arch.append} {root_append}" + (
         f" {opts.cmdline}" if opts.cmdline else "")
-    qemu = [arch.qemu, "-accel", accelerator, *arch.machine, "-m", opts.mem, "-smp", str(opts.smp),
+    qemu = [arch.qemu, "-accel", accelerator, *arch.machine, "-m", opts.mem, *numa_options(opts),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-serial", f"file:{console}", "-kernel", str(kernel), "-append", append, *root_qemu]
     (outdir / "qemu-cmdline").write_text(" ".join(qemu) + "\n")

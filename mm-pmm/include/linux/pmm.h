@@ -20,7 +20,7 @@ struct pmm_type;
 
 /* Longest memory type name, without the terminating NUL. */
 #define PMM_TYPE_NAME_MAX	15
-/* Most memory types the pmm= parameter may declare. */
+/* Most memory types there may be. */
 #define PMM_MAX_TYPES		32
 
 /* Zero the block before returning it. */
@@ -29,7 +29,9 @@ struct pmm_type;
 
 #ifdef CONFIG_PMM
 
-struct pmm_block *pmm_alloc(u32 type_mask, size_t size, size_t align,
+void pmm_reserve(void);
+
+struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 			    unsigned int flags);
 struct pmm_block *pmm_block_get(struct pmm_block *block);
 void pmm_block_put(struct pmm_block *block);
@@ -39,6 +41,8 @@ struct pmm_type *pmm_block_type(const struct pmm_block *block);
 struct page *pmm_block_page(const struct pmm_block *block);
 phys_addr_t pmm_block_phys(const struct pmm_block *block);
 
+bool pmm_memory_failure(unsigned long pfn);
+
 unsigned int pmm_nr_types(void);
 struct pmm_type *pmm_type_by_id(unsigned int id);
 struct pmm_type *pmm_type_by_name(const char *name);
@@ -47,10 +51,52 @@ const char *pmm_type_name(const struct pmm_type *type);
 
 #else /* !CONFIG_PMM */
 
-static inline struct pmm_block *pmm_alloc(u32 type_mask, size_t size,
-					  size_t align, unsigned int flags)
+/*
+ * Without PMM there is no type and no block: pmm_alloc() fails, and the
+ * functions that take a block or a type are never reached with one.
+ */
+static inline void pmm_reserve(void)
+{
+}
+
+static inline struct pmm_block *pmm_alloc(u32 type_mask, u64 size,
+					  u64 align, unsigned int flags)
 {
 	return ERR_PTR(-ENODEV);
+}
+
+static inline struct pmm_block *pmm_block_get(struct pmm_block *block)
+{
+	return block;
+}
+
+static inline void pmm_block_put(struct pmm_block *block)
+{
+}
+
+static inline size_t pmm_block_size(const struct pmm_block *block)
+{
+	return 0;
+}
+
+static inline struct pmm_type *pmm_block_type(const struct pmm_block *block)
+{
+	return NULL;
+}
+
+static inline struct page *pmm_block_page(const struct pmm_block *block)
+{
+	return NULL;
+}
+
+static inline phys_addr_t pmm_block_phys(const struct pmm_block *block)
+{
+	return 0;
+}
+
+static inline bool pmm_memory_failure(unsigned long pfn)
+{
+	return false;
 }
 
 static inline unsigned int pmm_nr_types(void)
@@ -66,6 +112,16 @@ static inline struct pmm_type *pmm_type_by_id(unsigned int id)
 static inline struct pmm_type *pmm_type_by_name(const char *name)
 {
 	return ERR_PTR(-ENOENT);
+}
+
+static inline unsigned int pmm_type_id(const struct pmm_type *type)
+{
+	return 0;
+}
+
+static inline const char *pmm_type_name(const struct pmm_type *type)
+{
+	return "";
 }
 
 #endif /* CONFIG_PMM */

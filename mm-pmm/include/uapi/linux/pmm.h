@@ -14,71 +14,61 @@
  * DOC: PMM ioctls
  *
  * /dev/pmm allocates blocks of physically contiguous memory from the memory
- * types the kernel reserved at boot with the ``pmm=`` parameter, and hands
- * each block to user space as a dma-buf file descriptor.
+ * types the kernel reserved at boot, and hands each block to user space as a
+ * dma-buf file descriptor.
  *
  * Every ioctl takes one structure. The size of the structure is encoded in
  * the ioctl number, and the kernel accepts other sizes than its own:
  *
  * - a smaller structure (from older headers) is extended with zeroes, and
  *   only the fields it holds are written back. It must hold at least the
- *   fields up to the ``PMM_*_SIZE_VER0`` offset given for each ioctl, or the
- *   ioctl fails with %EINVAL.
+ *   fields up to the ``PMM_*_SIZE_VER0`` offset given for each ioctl.
  * - a larger structure (from newer headers) is accepted if every byte past
- *   the end of the kernel's structure is zero, and fails with %EINVAL if
- *   not: the kernel never ignores a request it does not understand. The
- *   bytes past the end are not written back.
+ *   the end of the kernel's structure is zero: the kernel never ignores a
+ *   request it does not understand. The bytes past the end are not written
+ *   back.
  *
- * Every field marked "must be 0" (flags and reserved fields) must be zero,
- * and so must any flag not defined here, or the ioctl fails with %EINVAL.
+ * Fields marked "must be 0" (flags and reserved fields) must be zero, and
+ * so must any flag not defined here.
  *
- * Errors, each with one meaning (besides %EFAULT for a bad pointer and
- * %ENOTTY for an unknown ioctl):
+ * Who may do what: a process that can open /dev/pmm for reading may list
+ * the memory types and describe blocks (%PMM_IOCTL_TYPE_INFO,
+ * %PMM_IOCTL_BLOCK_INFO); the ioctls that take memory from the reserve
+ * every device user shares need /dev/pmm open for writing. The node's mode
+ * and group, set by udev rules, are the policy.
  *
- * ================ ========================================================
- * ``EINVAL``       an unknown flag, a non-zero reserved field, a structure
- *                  too small, or a larger structure with non-zero bytes past
- *                  the kernel's; for ``PMM_IOCTL_BLOCK_INFO``, a file
- *                  descriptor that is not a PMM dma-buf;
- *                  ``PMM_IOCTL_SHMGET``: a block smaller than ``SHMMIN`` or
- *                  larger than ``kernel.shmmax``, as for shmget()
- * ``ERANGE``       ``PMM_IOCTL_ALLOC``: a size of 0
- * ``EOVERFLOW``    ``PMM_IOCTL_ALLOC``: a size that overflows when rounded up
- *                  to a whole number of pages
- * ``EDOM``         ``PMM_IOCTL_ALLOC``: an alignment that is not a power of
- *                  two, or is below the page size (0 means the page size),
- *                  or is above the page size << ``PMM_MAX_ALIGN_SHIFT``
- *                  (16 MiB with 4 KiB pages)
- * ``ENOENT``       ``PMM_IOCTL_ALLOC``: the type mask names a type that does
- *                  not exist, or there is no type at all;
- *                  ``PMM_IOCTL_TYPE_INFO``: no type of that id;
- *                  ``PMM_IOCTL_SHMGET``: a key that does not exist,
- *                  without ``IPC_CREAT``
- * ``ENOMEM``       ``PMM_IOCTL_ALLOC``: no acceptable type has room for the
- *                  block
- * ``EOPNOTSUPP``   ``PMM_IOCTL_ALLOC``: fd_flags other than ``O_CLOEXEC`` and
- *                  one of ``O_RDONLY``, ``O_WRONLY`` and ``O_RDWR``;
- *                  ``PMM_IOCTL_SHMGET``: shmflg bits other than
- *                  ``IPC_CREAT``, ``IPC_EXCL`` and the permission bits
- * ``EBADF``        ``PMM_IOCTL_BLOCK_INFO``, ``PMM_IOCTL_SHMGET``: the file
- *                  descriptor is not open
- * ``ENODEV``       ``PMM_IOCTL_SHMGET``: the file descriptor is not a PMM
- *                  dma-buf
- * ``EACCES``       ``PMM_IOCTL_SHMGET``: the file descriptor is not open for
- *                  both reading and writing
- * ``EEXIST``       ``PMM_IOCTL_SHMGET``: a segment of that key exists
- * ``ENOSPC``       ``PMM_IOCTL_SHMGET``: ``kernel.shmall`` or
- *                  ``kernel.shmmni`` would be exceeded, as for shmget()
- * ``EMFILE``       ``PMM_IOCTL_ALLOC``: no free file descriptor
- * ================ ========================================================
+ * Errors (besides %EFAULT for a bad pointer and %ENOTTY for an unknown
+ * ioctl). A caller acts differently on each of these; everything that is
+ * wrong with the request itself is %EINVAL:
  *
- * When a request has several faults, the errors are checked in this order:
- * structure size and reserved fields, flags, file descriptor flags, size,
- * alignment, type mask, space; for ``PMM_IOCTL_SHMGET``: structure size,
- * reserved fields and flags, shmflg, file descriptor, key, limits.
+ * ============ ============================================================
+ * ``EACCES``   /dev/pmm is not open for writing, for an ioctl that takes
+ *              memory (``PMM_IOCTL_ALLOC``)
+ * ``EINVAL``   the request is malformed: a structure smaller than
+ *              ``PMM_*_SIZE_VER0``, non-zero bytes past the kernel's
+ *              structure, an unknown flag, a non-zero reserved field;
+ *              ``PMM_IOCTL_ALLOC``: a size of 0 or one that overflows when
+ *              rounded up to pages, an alignment that is not 0 or a power
+ *              of two from the page size to the page size <<
+ *              ``PMM_MAX_ALIGN_SHIFT``, fd_flags other than ``O_CLOEXEC``
+ *              and one access mode
+ * ``ENOENT``   ``PMM_IOCTL_ALLOC``: the type mask names a type that does not
+ *              exist, or there is no type at all; ``PMM_IOCTL_TYPE_INFO``:
+ *              no type of that id (the end of the list)
+ * ``ENOMEM``   ``PMM_IOCTL_ALLOC``: no acceptable type has room for the
+ *              block now
+ * ``EMFILE``   ``PMM_IOCTL_ALLOC``: no free file descriptor
+ * ``EINTR``    ``PMM_IOCTL_ALLOC``: a fatal signal arrived while the block
+ *              was being zeroed; nothing was allocated (the caller dies)
+ * ``EBADF``    ``PMM_IOCTL_BLOCK_INFO``: the file descriptor in the request
+ *              is not open
+ * ``ENODEV``   ``PMM_IOCTL_BLOCK_INFO``: the file descriptor is not a PMM
+ *              dma-buf
+ * ============ ============================================================
  *
- * ``PMM_IOCTL_SHMGET`` fails with ``ENOTTY`` on a kernel without SysV IPC
- * (``CONFIG_SYSVIPC``).
+ * When a request has several faults, EACCES (how /dev/pmm was opened) is
+ * reported first, then EINVAL (the request itself), then the errors about
+ * the system's state (ENOENT, ENOMEM, EMFILE).
  */
 
 /* Longest memory type name, with its terminating NUL. */
@@ -92,8 +82,8 @@
 
 /**
  * struct pmm_alloc_data - argument of %PMM_IOCTL_ALLOC
- * @size: in: the size of the block in bytes, rounded up to a whole number
- *	of pages.
+ * @size: in: the size of the block in bytes; out: the size allocated, @size
+ *	rounded up to a whole number of pages.
  * @fd: out: the new dma-buf file descriptor, holding the block.
  * @fd_flags: in: flags of the new file descriptor: %O_CLOEXEC and one
  *	access mode, %O_RDONLY (0), %O_WRONLY or %O_RDWR. The access mode
@@ -102,8 +92,7 @@
  *	for the page size, else a power of two from the page size up to
  *	the page size << %PMM_MAX_ALIGN_SHIFT.
  * @type_mask: in: the acceptable memory types, bit i for the type of id i,
- *	or 0 for every type. The types are tried in id order, the order in
- *	which the ``pmm=`` parameter declared them.
+ *	or 0 for every type. The types are tried in id order.
  * @flags: in: allocation flags; none is defined yet: must be 0.
  *
  * The block is always zeroed before it is handed to user space.
@@ -117,15 +106,15 @@ struct pmm_alloc_data {
 	__u32 flags;
 };
 
-/* The smallest &struct pmm_alloc_data accepted: @size, @fd, @fd_flags. */
-#define PMM_ALLOC_SIZE_VER0	16
+#define PMM_ALLOC_SIZE_VER0	32
 
 /**
  * struct pmm_type_info - argument of %PMM_IOCTL_TYPE_INFO
  * @id: in: the id of the memory type, from 0 to the number of types - 1.
  * @flags: in: must be 0.
  * @name: out: the type's name, NUL-terminated.
- * @total_bytes: out: the memory reserved for the type.
+ * @total_bytes: out: the memory reserved for the type (0 if no region of
+ *	the type could be reserved at boot).
  * @free_bytes: out: the part of it not allocated.
  * @largest_free_bytes: out: the largest block the type could allocate now
  *	(with the page alignment).
@@ -142,8 +131,7 @@ struct pmm_type_info {
 	__u64 largest_free_bytes;
 };
 
-/* The smallest &struct pmm_type_info accepted: @id, @flags, @name. */
-#define PMM_TYPE_INFO_SIZE_VER0	24
+#define PMM_TYPE_INFO_SIZE_VER0	48
 
 /**
  * struct pmm_block_info - argument of %PMM_IOCTL_BLOCK_INFO
@@ -165,8 +153,7 @@ struct pmm_block_info {
 	__u32 reserved;
 };
 
-/* The smallest &struct pmm_block_info accepted: @fd, @flags, @size. */
-#define PMM_BLOCK_INFO_SIZE_VER0	16
+#define PMM_BLOCK_INFO_SIZE_VER0	24
 
 /**
  * struct pmm_shmget_data - argument of %PMM_IOCTL_SHMGET
@@ -174,9 +161,7 @@ struct pmm_block_info {
  * @key: in: %IPC_PRIVATE or the key of the new segment.
  * @shmflg: in: %IPC_CREAT, %IPC_EXCL and the permission bits of the
  *	segment, as for shmget(); no other bit.
- * @shmid: out: the id of the new SysV shared memory segment.
  * @flags: in: must be 0.
- * @reserved: must be 0.
  *
  * The segment's size is the block's size. Unlike shmget(), a key that
  * exists is refused even without %IPC_EXCL: its segment has memory of its
@@ -186,12 +171,9 @@ struct pmm_shmget_data {
 	__u32 fd;
 	__s32 key;
 	__u32 shmflg;
-	__s32 shmid;
 	__u32 flags;
-	__u32 reserved;
 };
 
-/* The smallest &struct pmm_shmget_data accepted: @fd to @shmid. */
 #define PMM_SHMGET_SIZE_VER0	16
 
 #define PMM_IOC_MAGIC		0xB9
@@ -222,13 +204,25 @@ struct pmm_shmget_data {
 /*
  * PMM_IOCTL_SHMGET - make a block a SysV shared memory segment
  *
- * Takes a &struct pmm_shmget_data. The segment is created in the caller's
- * IPC namespace, owned by its effective uid and gid, as shmget() would
- * create it, but shmat() maps the block's own pages. The segment holds a
- * reference to the block until it is destroyed (after %IPC_RMID and the
- * last shmdt()). SHM_LOCK and SHM_UNLOCK succeed and change nothing: the
- * block is never swapped.
+ * Takes a &struct pmm_shmget_data and returns the new segment's shmid, as
+ * shmget() does, so that nothing can fail once the segment exists. The
+ * segment is created in the caller's IPC namespace, owned by its effective
+ * uid and gid, with shmget()'s limits and security checks, but shmat()
+ * maps the block's own pages. The segment holds a reference to the block
+ * until it is destroyed (after %IPC_RMID and the last shmdt(), or when
+ * ``kernel.shm_rmid_forced`` destroys it with its creator).
+ *
+ * Errors, besides those of every ioctl: %EINVAL for shmflg bits other than
+ * %IPC_CREAT, %IPC_EXCL and the permission bits, or a block smaller than
+ * ``SHMMIN`` or larger than ``kernel.shmmax``, as for shmget(); %EBADF and
+ * %ENODEV as for %PMM_IOCTL_BLOCK_INFO; %EACCES when /dev/pmm is not open
+ * for writing, when the dma-buf is not open for reading and writing (the
+ * segment never grants more than it does) or when the security policy
+ * refuses the segment; %ENOENT for a key that does not
+ * exist, without %IPC_CREAT; %EEXIST for a key that exists; %ENOSPC when
+ * ``kernel.shmall`` or ``kernel.shmmni`` would be exceeded; %ENOTTY on a
+ * kernel without SysV IPC.
  */
-#define PMM_IOCTL_SHMGET	_IOWR(PMM_IOC_MAGIC, 0x3, struct pmm_shmget_data)
+#define PMM_IOCTL_SHMGET	_IOW(PMM_IOC_MAGIC, 0x3, struct pmm_shmget_data)
 
 #endif /* _UAPI_LINUX_PMM_H */
