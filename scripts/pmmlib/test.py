@@ -37,7 +37,7 @@ class SuiteResult:
     tap_path: Path
 
     def line(self) -> str:
-        return (f"{self.name:<22} {self.passed:3d} passed, {self.failed:3d} failed, "
+        return (f"{self.name:<26} {self.passed:3d} passed, {self.failed:3d} failed, "
                 f"{self.skipped:3d} skipped  {fmt_secs(self.seconds):>7}  {self.note}")
 
 
