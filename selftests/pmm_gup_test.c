@@ -90,32 +90,22 @@ static int unmap_block(void *p, bool sysv)
 	return sysv ? shmdt(p) : munmap(p, GUP_SIZE);
 }
 
+/* A new mapping of the block, whose start is a process-shared mutex. */
+static pthread_mutex_t *map_mutex(int fd, int shmid, bool sysv)
+{
+	return (pthread_mutex_t *)map_block(fd, shmid, sysv);
+}
+
 FIXTURE_SETUP(gup)
 {
-	char why[PMM_WHY_LEN];
-	int ret;
-
 	self->fd = -1;
 	self->shmid = -1;
 	self->map = NULL;
-	ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
-	if (!self->ctx.nr_types)
-		SKIP(return, "no PMM memory type (" PMM_BOOT_HINT ")");
+	PMM_CTX_SETUP(&self->ctx, true);
 	if (variant->sysv && !pmm_have_sysvipc())
 		SKIP(return, "no SysV IPC (CONFIG_SYSVIPC=n)");
-	ret = pmm_ctx_type_with_room(&self->ctx, 2 * GUP_SIZE);
-	if (ret < 0)
-		SKIP(return, "no memory type has 128 KiB free");
-	self->id = ret;
-
-	self->fd = PMM_ALLOC(self->ctx.dev, .size = GUP_SIZE,
-			     .type_mask = BIT(self->id),
-			     .fd_flags = O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("PMM_IOCTL_ALLOC: %s",
-				      strerror(-self->fd));
+	PMM_SETUP_BLOCK(&self->ctx, 2 * GUP_SIZE, GUP_SIZE, self->id,
+			self->fd);
 	if (variant->sysv) {
 		self->shmid = PMM_SHMGET(self->ctx.dev, .fd = self->fd,
 					 .key = IPC_PRIVATE, .shmflg = 0600);
@@ -131,10 +121,7 @@ FIXTURE_TEARDOWN(gup)
 {
 	if (self->map)
 		unmap_block(self->map, variant->sysv);
-	if (self->shmid >= 0)
-		shmctl(self->shmid, IPC_RMID, NULL);
-	if (self->fd >= 0)
-		close(self->fd);
+	pmm_release(self->shmid, self->fd);
 	/* A page the kernel still held (a pipe's) may take a moment. */
 	EXPECT_PMM_STATS_BACK(&self->ctx, 2000);
 	pmm_ctx_fini(&self->ctx);
@@ -178,7 +165,7 @@ static bool wait_flag(int *f, unsigned int timeout_ms)
 /*
  * #26: a futex in a PMM mapping is a shared futex, keyed by the memory:
  * FUTEX_WAIT and FUTEX_WAKE work, and the one FUTEX_WAKE wakes is a waiter
- * in another process, on its own mapping of the block. Fails today: the
+ * in another process, on its own mapping of the block. v1 failed: the
  * key needs get_user_pages(), which refuses the mapping (EFAULT).
  */
 TEST_F(gup, futex_wait_wake)
@@ -254,7 +241,7 @@ static bool blocked(pid_t pid)
 /*
  * #26: a PTHREAD_PROCESS_SHARED mutex in a PMM mapping, contended by two
  * processes, each on its own mapping: the second locker sleeps in the
- * kernel until the first unlocks, then gets it. Fails today: its
+ * kernel until the first unlocks, then gets it. v1 failed: its
  * FUTEX_WAIT fails with EFAULT, on which glibc aborts (or spins).
  */
 TEST_F(gup, pshared_mutex)
@@ -306,8 +293,8 @@ TEST_F(gup, pshared_mutex)
 /*
  * #26: a robust PTHREAD_PROCESS_SHARED mutex in a PMM mapping: its owner
  * dies holding it while another process sleeps on it; the kernel marks it
- * (FUTEX_OWNER_DIED) and wakes the waiter, which gets EOWNERDEAD. Fails
- * today: the waiter cannot sleep (EFAULT), nor be woken.
+ * (FUTEX_OWNER_DIED) and wakes the waiter, which gets EOWNERDEAD. v1
+ * failed: the waiter cannot sleep (EFAULT), nor be woken.
  */
 TEST_F(gup, robust_mutex)
 {
@@ -328,11 +315,10 @@ TEST_F(gup, robust_mutex)
 	owner = fork();
 	ASSERT_LE(0, owner);
 	if (!owner) {
-		pthread_mutex_t *om;
+		pthread_mutex_t *om = map_mutex(self->fd, self->shmid,
+						 variant->sysv);
 		char c;
 
-		om = (pthread_mutex_t *)map_block(self->fd, self->shmid,
-						  variant->sysv);
 		if (!om || pthread_mutex_lock(om))
 			_exit(1);
 		set_flag(&flags[0]);
@@ -349,11 +335,10 @@ TEST_F(gup, robust_mutex)
 		kill(owner, SIGKILL);
 	ASSERT_LE(0, waiter);
 	if (!waiter) {
-		pthread_mutex_t *wm;
+		pthread_mutex_t *wm = map_mutex(self->fd, self->shmid,
+						 variant->sysv);
 		int ret;
 
-		wm = (pthread_mutex_t *)map_block(self->fd, self->shmid,
-						  variant->sysv);
 		if (!wm)
 			_exit(1);
 		set_flag(&flags[1]);
@@ -386,7 +371,7 @@ TEST_F(gup, robust_mutex)
  * #26: vmsplice() of a page of a PMM mapping into a pipe takes the page.
  * Then the block is freed (every mapping, the segment, the fd) and its
  * memory type allocated again, and overwritten: the pipe still holds the
- * old data, never the next owner's. Fails today: vmsplice() is EFAULT.
+ * old data, never the next owner's. v1 failed: vmsplice() is EFAULT.
  */
 TEST_F(gup, vmsplice_outlives_block)
 {
@@ -455,7 +440,7 @@ TEST_F(gup, vmsplice_outlives_block)
 /*
  * #26: process_vm_readv() and process_vm_writev() on another process's
  * PMM mapping (the remote side pins its pages), and into and out of ours
- * (the local side copies). Fails today: the remote side is EFAULT.
+ * (the local side copies). v1 failed: the remote side is EFAULT.
  */
 TEST_F(gup, process_vm_rw)
 {
@@ -534,7 +519,7 @@ static int temp_file(const char *dir, int flags)
  * #26: read() from a regular file into a PMM mapping, and write() of it
  * to a file. The file read is the test's own program: on a filesystem that
  * does I/O straight from user pages, such as 9p without a cache (the test
- * guest's root), read() pins the mapping's pages. Fails today there with
+ * guest's root), read() pins the mapping's pages. v1 failed there with
  * EFAULT; on a filesystem that copies through the page cache it passes.
  */
 TEST_F(gup, file_io)
@@ -597,7 +582,7 @@ static int direct_file(const char *dir)
  * of it back into the mapping. The file is in PMM_TEST_DIR, else in
  * /var/tmp, /tmp or the current directory, on the first filesystem whose
  * direct I/O pins user pages (not tmpfs or ramfs: in 6.12 tmpfs takes
- * O_DIRECT but copies). Fails today with EFAULT.
+ * O_DIRECT but copies). v1 failed with EFAULT.
  */
 TEST_F(gup, o_direct)
 {
@@ -643,8 +628,8 @@ static off_t mem_offset(const void *addr)
 
 /*
  * #16: a debugger gets at another process's PMM mapping: PTRACE_PEEKDATA
- * and PTRACE_POKEDATA, and pread() and pwrite() of /proc/PID/mem. Fails
- * today with EIO: access_remote_vm() can neither pin the pages nor fall
+ * and PTRACE_POKEDATA, and pread() and pwrite() of /proc/PID/mem. v1
+ * failed with EIO: access_remote_vm() can neither pin the pages nor fall
  * back on vm_ops->access, which the mapping lacks.
  */
 TEST_F(gup, ptrace_peek_poke)
@@ -717,7 +702,7 @@ static void *map_block_ro(int fd, int shmid, bool sysv)
 /*
  * #16: /proc/self/mem reads and writes our own PMM mapping at its address;
  * and, as for any shared mapping, it does not write through a PROT_READ
- * one (EIO), a memfd's beside it showing how. Fails today with EIO on the
+ * one (EIO), a memfd's beside it showing how. v1 failed with EIO on the
  * read and the write of the writable mapping.
  */
 TEST_F(gup, proc_self_mem)

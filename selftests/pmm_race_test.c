@@ -50,41 +50,27 @@ FIXTURE(race) {
 	int fd;
 };
 
+/* The ioctl that races close() on the block's fd. */
 FIXTURE_VARIANT(race) {
-	bool shmget;
+	unsigned long cmd;
 };
 
 FIXTURE_VARIANT_ADD(race, block_info) {
-	.shmget = false,
+	.cmd = PMM_IOCTL_BLOCK_INFO,
 };
 
 FIXTURE_VARIANT_ADD(race, shmget) {
-	.shmget = true,
+	.cmd = PMM_IOCTL_SHMGET,
 };
 
 FIXTURE_SETUP(race)
 {
-	char why[PMM_WHY_LEN];
-	int ret;
-
 	self->fd = -1;
-	ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
-	if (!self->ctx.nr_types)
-		SKIP(return, "no PMM memory type (" PMM_BOOT_HINT ")");
-	if (variant->shmget && !pmm_have_sysvipc())
+	PMM_CTX_SETUP(&self->ctx, true);
+	if (variant->cmd == PMM_IOCTL_SHMGET && !pmm_have_sysvipc())
 		SKIP(return, "no SysV IPC (CONFIG_SYSVIPC=n)");
-	ret = pmm_ctx_type_with_room(&self->ctx, RACE_BLOCK_SIZE);
-	if (ret < 0)
-		SKIP(return, "no memory type has 64 KiB free");
-	self->id = ret;
-	self->fd = PMM_ALLOC(self->ctx.dev, .size = RACE_BLOCK_SIZE,
-			     .type_mask = BIT(self->id),
-			     .fd_flags = O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("PMM_IOCTL_ALLOC: %s",
-				      strerror(-self->fd));
+	PMM_SETUP_BLOCK(&self->ctx, RACE_BLOCK_SIZE, RACE_BLOCK_SIZE,
+			self->id, self->fd);
 }
 
 FIXTURE_TEARDOWN(race)
@@ -212,7 +198,7 @@ TEST_F_TIMEOUT(race, close_vs_ioctl, 30)
 	struct race r = {
 		.dev = self->ctx.dev,
 		.src = self->fd,
-		.shmget = variant->shmget,
+		.shmget = variant->cmd == PMM_IOCTL_SHMGET,
 		.type_id = self->id,
 	};
 	pthread_t c, q;
@@ -227,7 +213,7 @@ TEST_F_TIMEOUT(race, close_vs_ioctl, 30)
 	 */
 	ASSERT_LE(2, sysconf(_SC_NPROCESSORS_ONLN))
 		TH_LOG("one CPU online: a uniprocessor kernel cannot race");
-	if (variant->shmget)
+	if (variant->cmd == PMM_IOCTL_SHMGET)
 		segments = pmm_proc_shm_count();
 	ASSERT_EQ(0, pthread_create(&q, NULL, querier, &r));
 	ASSERT_EQ(0, pthread_create(&c, NULL, closer, &r));
@@ -257,7 +243,7 @@ TEST_F_TIMEOUT(race, close_vs_ioctl, 30)
 	EXPECT_LT(0ul, r.ebadf);
 	EXPECT_LT(0ul, r.raced_ok + r.raced_ebadf)
 		TH_LOG("no call overlapped a dup2() or close(): not raced");
-	if (variant->shmget)
+	if (variant->cmd == PMM_IOCTL_SHMGET)
 		EXPECT_EQ(segments, pmm_proc_shm_count());
 }
 
@@ -270,16 +256,9 @@ FIXTURE(zeroing) {
 
 FIXTURE_SETUP(zeroing)
 {
-	char why[PMM_WHY_LEN];
 	unsigned int id;
-	int ret;
 
-	ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
-	if (!self->ctx.nr_types)
-		SKIP(return, "no PMM memory type (" PMM_BOOT_HINT ")");
+	PMM_CTX_SETUP(&self->ctx, true);
 	self->id = 0;
 	for (id = 1; id < self->ctx.nr_types; id++)
 		if (self->ctx.base[id].largest_free_bytes >
@@ -335,7 +314,7 @@ static void sleep_ns(uint64_t ns)
  * of pmm-general at the test boot) in a loop, and is SIGKILLed at a random
  * moment of an allocation, mostly while the block is being cleared. After
  * each kill every statistic is back: the allocation ended and nothing
- * leaked. It passes today too (the clearing runs to its end first); it
+ * leaked. It passed on v1 too (the clearing runs to its end first); it
  * must still pass once a fatal signal cuts the clearing short. The time
  * from the kill to the reaped child is logged, against an allocation's.
  */
@@ -450,7 +429,7 @@ static int alloc_under_signals(int dev, unsigned int id, uint64_t size,
 /*
  * #17, the other side: only a fatal signal ends an allocation. Ten
  * allocations of the largest block, each signalled many times (SIGUSR1,
- * caught, no SA_RESTART), all succeed: no EINTR. Passes today; fails if
+ * caught, no SA_RESTART), all succeed: no EINTR. Passed on v1; fails if
  * the clearing stops on any pending signal.
  */
 TEST_F_TIMEOUT(zeroing, nonfatal_signal, 120)

@@ -61,15 +61,11 @@ FIXTURE(shm) {
 
 FIXTURE_SETUP(shm)
 {
-	char why[PMM_WHY_LEN];
 	int ret;
 
 	self->fd = -1;
 	self->shmid = -1;
-	ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
+	PMM_CTX_SETUP(&self->ctx, false);
 	if (!pmm_have_sysvipc())
 		SKIP(return, "no SysV IPC (CONFIG_SYSVIPC=n)");
 	if (!self->ctx.nr_types)
@@ -94,10 +90,7 @@ FIXTURE_SETUP(shm)
 
 FIXTURE_TEARDOWN(shm)
 {
-	if (self->shmid >= 0)
-		shmctl(self->shmid, IPC_RMID, NULL);
-	if (self->fd >= 0)
-		close(self->fd);
+	pmm_release(self->shmid, self->fd);
 	/*
 	 * Nothing of a block may outlive its fd, mappings and segment. An IPC
 	 * namespace is freed by a work item after its last task exits: wait
@@ -711,7 +704,7 @@ TEST_F(shm, namespaces)
 /*
  * #19: PMM_IOCTL_SHMGET returns the new segment's shmid as the ioctl's
  * return value and only reads its argument: from a read-only page it
- * works, and the segment is live. Fails today: the ioctl is v1's _IOWR,
+ * works, and the segment is live. v1 failed: the ioctl is v1's _IOWR,
  * which writes the shmid back into the argument (EFAULT from a read-only
  * page) and returns 0; v1's kernel answers v2's number, an _IOW, ENOTTY.
  */
@@ -835,8 +828,8 @@ static int map_files_ino(const struct maps_entry *e, unsigned long *ino)
  * #20: /proc/PID/maps names a PMM segment's attach /SYSV<key as 8 hex
  * digits> (deleted), with the shmid as the inode, exactly as it names a
  * shmget() segment's attached beside it, and /proc/PID/map_files/ of both
- * behave the same (readlink() gives that name, stat() that inode). Fails
- * today: the PMM attach shows as anon_inode:[pmm-shm].
+ * behave the same (readlink() gives that name, stat() that inode). v1
+ * failed: the PMM attach shows as anon_inode:[pmm-shm].
  */
 TEST_F(shm, proc_maps_name)
 {
@@ -944,6 +937,15 @@ static const char *const lock_case_name[] = {
 	[ROOT_WITHOUT_CAP] = "root without CAP_IPC_LOCK, RLIMIT_MEMLOCK 0",
 };
 
+/* SHM_LOCK, then SHM_UNLOCK, on the PMM segment @p and the shmget() @s. */
+static void lock_both(struct lock_case *c, int p, int s)
+{
+	c->pmm_lock = shmctl_errno(p, SHM_LOCK);
+	c->shm_lock = shmctl_errno(s, SHM_LOCK);
+	c->pmm_unlock = shmctl_errno(p, SHM_UNLOCK);
+	c->shm_unlock = shmctl_errno(s, SHM_UNLOCK);
+}
+
 /* Set the soft RLIMIT_MEMLOCK, the one SHM_LOCK looks at. */
 static int set_memlock(rlim_t bytes)
 {
@@ -960,8 +962,8 @@ static int set_memlock(rlim_t bytes)
  * segment: a non-owner without CAP_IPC_LOCK gets EPERM, and so does the
  * owner without CAP_IPC_LOCK when RLIMIT_MEMLOCK is 0, as uid 65534 and as
  * root without the capability. The two segments are compared side by side.
- * By my reading of shmctl_do_lock(), whose permission checks come before
- * the shm_is_shmem() shortcut, this passes today already.
+ * shmctl_do_lock() makes its permission checks before its shm_is_shmem()
+ * shortcut, so PMM segments always behaved so; this keeps them so.
  */
 TEST_F(shm, lock_permissions)
 {
@@ -986,10 +988,7 @@ TEST_F(shm, lock_permissions)
 	if (!pid) {
 		if (pmm_drop_to_nobody())
 			_exit(10);
-		r[NOT_OWNER].pmm_lock = shmctl_errno(self->shmid, SHM_LOCK);
-		r[NOT_OWNER].shm_lock = shmctl_errno(sid, SHM_LOCK);
-		r[NOT_OWNER].pmm_unlock = shmctl_errno(self->shmid, SHM_UNLOCK);
-		r[NOT_OWNER].shm_unlock = shmctl_errno(sid, SHM_UNLOCK);
+		lock_both(&r[NOT_OWNER], self->shmid, sid);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pmm_wait_status(pid));
@@ -1008,10 +1007,7 @@ TEST_F(shm, lock_permissions)
 		s = shmget(IPC_PRIVATE, BLOCK_SIZE, 0600);
 		if (p < 0 || s < 0)
 			_exit(11);
-		c->pmm_lock = shmctl_errno(p, SHM_LOCK);
-		c->shm_lock = shmctl_errno(s, SHM_LOCK);
-		c->pmm_unlock = shmctl_errno(p, SHM_UNLOCK);
-		c->shm_unlock = shmctl_errno(s, SHM_UNLOCK);
+		lock_both(c, p, s);
 		/* Not asserted: what a limit smaller than the segment does. */
 		if (!set_memlock(pmm_page_size())) {
 			c->small_pmm_lock = shmctl_errno(p, SHM_LOCK);
@@ -1029,14 +1025,9 @@ TEST_F(shm, lock_permissions)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct lock_case *c = &r[ROOT_WITHOUT_CAP];
-
 		if (set_memlock(0) || drop_cap(CAP_IPC_LOCK))
 			_exit(10);
-		c->pmm_lock = shmctl_errno(self->shmid, SHM_LOCK);
-		c->shm_lock = shmctl_errno(sid, SHM_LOCK);
-		c->pmm_unlock = shmctl_errno(self->shmid, SHM_UNLOCK);
-		c->shm_unlock = shmctl_errno(sid, SHM_UNLOCK);
+		lock_both(&r[ROOT_WITHOUT_CAP], self->shmid, sid);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pmm_wait_status(pid));
@@ -1164,7 +1155,7 @@ static void sibling(key_t kp, key_t ks, int ready, int go)
  * the sysctl is set if it was orphaned before; and then its block is
  * free. In a new IPC namespace, whose sysctls are its own. By my reading
  * the segment enters its creator's list in newseg() as any does, so this
- * passes today already.
+ * passed on v1 already.
  */
 TEST_F(shm, rmid_forced)
 {
@@ -1263,7 +1254,7 @@ TEST_F(shm, rmid_forced)
  * #27: an attach of a PMM segment is never executable: shmat(SHM_EXEC)
  * fails with EPERM, as a noexec mount's file would, and mprotect() adding
  * PROT_EXEC with EACCES, with the x permission granted (0700), where a
- * shmget() segment's attach is executable. Fails today: both succeed.
+ * shmget() segment's attach is executable. v1 failed: both succeed.
  */
 TEST_F(shm, no_exec)
 {
@@ -1303,7 +1294,7 @@ TEST_F(shm, no_exec)
 
 static int attach_read_implies_exec(void *arg)
 {
-	char line[512], perms[8];
+	char perms[5];
 	void *seg;
 
 	if (personality(READ_IMPLIES_EXEC) < 0)
@@ -1311,15 +1302,14 @@ static int attach_read_implies_exec(void *arg)
 	seg = shmat(*(int *)arg, NULL, 0);
 	if (seg == (void *)-1)
 		return 1;
-	if (pmm_maps_line(seg, line, sizeof(line)) ||
-	    sscanf(line, "%*s %7s", perms) != 1)
+	if (pmm_maps_perms(seg, perms))
 		return 11;
 	return strcmp(perms, "rw-s") ? 2 : 0;
 }
 
 /*
  * #27, the design's consequence, as in pmm_test: under READ_IMPLIES_EXEC
- * an attach works and is not executable. Fails today with 2; a kernel
+ * an attach works and is not executable. v1 failed with 2; a kernel
  * that refuses VM_EXEC in ->mmap fails it with 1.
  */
 TEST_F(shm, no_exec_read_implies_exec)

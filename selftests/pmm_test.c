@@ -86,18 +86,35 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	char why[PMM_WHY_LEN];
-	int ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
+	PMM_CTX_SETUP(&self->ctx, false);
 }
 
 FIXTURE_TEARDOWN(dev)
 {
 	EXPECT_PMM_STATS_BACK(&self->ctx, 0);
 	pmm_ctx_fini(&self->ctx);
+}
+
+/*
+ * A block of @len bytes from the heap of the first memory type, opened
+ * read-only (dma-heap semantics: that is enough to allocate): its fd, or
+ * -errno; -ENOENT, said in the log, without CONFIG_DMABUF_HEAPS_PMM, when
+ * the heap part of a test is not run.
+ */
+static int first_type_heap_block(const struct pmm_ctx *ctx, size_t len)
+{
+	int heap = pmm_heap_open(ctx->types[0].name, O_RDONLY);
+	int fd;
+
+	if (heap == -ENOENT)
+		ksft_print_msg("no heap pmm-%s: the heap part is not run\n",
+			       ctx->types[0].name);
+	if (heap < 0)
+		return heap == -ENOENT ? heap : -EIO;
+	fd = dma_heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+	close(heap);
+	/* Not -ENOENT: that is for a missing heap. */
+	return fd == -ENOENT ? -EIO : fd;
 }
 
 /* At least one memory type. */
@@ -107,14 +124,7 @@ FIXTURE(pmm) {
 
 FIXTURE_SETUP(pmm)
 {
-	char why[PMM_WHY_LEN];
-	int ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
-	if (!self->ctx.nr_types)
-		SKIP(return, "no PMM memory type (" PMM_BOOT_HINT ")");
+	PMM_CTX_SETUP(&self->ctx, true);
 	if (pmm_ctx_type_with_room(&self->ctx, 4 * pmm_page_size()) < 0)
 		SKIP(return, "no memory type has 4 pages free");
 }
@@ -152,12 +162,7 @@ FIXTURE_VARIANT_ADD(pmm_type, type3) {
 
 FIXTURE_SETUP(pmm_type)
 {
-	char why[PMM_WHY_LEN];
-	int ret = pmm_ctx_init(&self->ctx, why, sizeof(why));
-
-	ASSERT_NE(PMM_CTX_FAIL, ret) TH_LOG("%s", why);
-	if (ret == PMM_CTX_SKIP)
-		SKIP(return, "%s", why);
+	PMM_CTX_SETUP(&self->ctx, false);
 	if (variant->id >= self->ctx.nr_types)
 		SKIP(return, "no memory type of id %u: the kernel has %u (%s)",
 		     variant->id, self->ctx.nr_types, PMM_BOOT_HINT);
@@ -858,10 +863,24 @@ TEST_F(pmm_type, exhaustion_and_recovery)
 				   .type_mask = BIT(id), .fd_flags = O_RDWR));
 }
 
+/* Each ioctl with a direction it does not have, and its structure's size. */
+static const struct {
+	unsigned long cmd;
+	unsigned int dir;
+	size_t size;
+} wrong_dirs[] = {
+	{ PMM_IOCTL_ALLOC, _IOC_WRITE, sizeof(struct pmm_alloc_data) },
+	{ PMM_IOCTL_TYPE_INFO, _IOC_READ, sizeof(struct pmm_type_info) },
+	{ PMM_IOCTL_BLOCK_INFO, _IOC_NONE, sizeof(struct pmm_block_info) },
+	{ PMM_IOCTL_SHMGET, _IOC_READ | _IOC_WRITE,
+	  sizeof(struct pmm_shmget_data) },
+};
+
 TEST_F(pmm, struct_size_compat)
 {
 	const size_t page = pmm_page_size();
 	const size_t tail = 64;
+	unsigned int i;
 	union {
 		struct pmm_alloc_data alloc;
 		struct pmm_type_info type;
@@ -964,25 +983,19 @@ TEST_F(pmm, struct_size_compat)
 	EXPECT_EQ(-EINVAL, pmm_ioctl_sized(self->ctx.dev, PMM_IOCTL_TYPE_INFO,
 					   &u, sizeof(u.type) + tail));
 
-	/* The size may differ, the direction may not: ENOTTY. */
+	/*
+	 * The size may differ, the direction may not: ENOTTY. (v1's SHMGET
+	 * was _IOWR; v2's is _IOW.)
+	 */
 	memset(&u, 0, sizeof(u));
-	EXPECT_EQ(-ENOTTY, pmm_ioctl_sized(self->ctx.dev,
-					   with_dir(PMM_IOCTL_ALLOC,
-						    _IOC_WRITE),
-					   &u, sizeof(u.alloc)));
-	EXPECT_EQ(-ENOTTY, pmm_ioctl_sized(self->ctx.dev,
-					   with_dir(PMM_IOCTL_TYPE_INFO,
-						    _IOC_READ),
-					   &u, sizeof(u.type)));
-	EXPECT_EQ(-ENOTTY, pmm_ioctl_sized(self->ctx.dev,
-					   with_dir(PMM_IOCTL_BLOCK_INFO,
-						    _IOC_NONE),
-					   &u, sizeof(u.block)));
-	/* v1's SHMGET was _IOWR; v2's is _IOW. */
-	EXPECT_EQ(-ENOTTY, pmm_ioctl_sized(self->ctx.dev,
-					   with_dir(PMM_IOCTL_SHMGET,
-						    _IOC_READ | _IOC_WRITE),
-					   &u, sizeof(struct pmm_shmget_data)));
+	for (i = 0; i < ARRAY_SIZE(wrong_dirs); i++)
+		EXPECT_EQ(-ENOTTY,
+			  pmm_ioctl_sized(self->ctx.dev,
+					  with_dir(wrong_dirs[i].cmd,
+						   wrong_dirs[i].dir),
+					  &u, wrong_dirs[i].size))
+			TH_LOG("ioctl %#lx with direction %u",
+			       wrong_dirs[i].cmd, wrong_dirs[i].dir);
 
 	/* Unknown numbers and an unknown magic: ENOTTY. */
 	EXPECT_EQ(-ENOTTY, pmm_ioctl_sized(self->ctx.dev,
@@ -1050,7 +1063,7 @@ TEST_F(pmm_type, heaps)
 /*
  * #18: the exporter name of a block's dma-buf names its memory type,
  * pmm-<type>, whether /dev/pmm or the heap made it, and DMA_BUF_SET_NAME
- * names the buffer. Fails today: every PMM dma-buf is exported as "pmm".
+ * names the buffer. v1 failed: every PMM dma-buf is exported as "pmm".
  */
 TEST_F(pmm_type, exp_name)
 {
@@ -1105,7 +1118,7 @@ TEST_F(pmm_type, exp_name)
  * neither allocates nor makes segments: EACCES (after EINVAL for a
  * malformed request, before any error about the system's state). Open
  * write-only it does everything. A heap opened read-only still allocates:
- * dma-heap semantics. Fails today: ALLOC on a read-only /dev/pmm succeeds.
+ * dma-heap semantics. v1 failed: ALLOC on a read-only /dev/pmm succeeds.
  */
 TEST_F(pmm, read_only_dev)
 {
@@ -1114,7 +1127,7 @@ TEST_F(pmm, read_only_dev)
 	struct pmm_stats before[PMM_MAX_TYPES], now;
 	struct pmm_block_info binfo;
 	struct pmm_type_info info;
-	int ro, wo, fd, fd2, heap, segments;
+	int ro, wo, fd, fd2, segments;
 	uint64_t total = 0;
 	unsigned int i;
 
@@ -1187,18 +1200,12 @@ TEST_F(pmm, read_only_dev)
 	EXPECT_EQ(0, close(wo));
 	EXPECT_EQ(0, close(fd));
 
-	heap = pmm_heap_open(self->ctx.types[0].name, O_RDONLY);
-	if (heap == -ENOENT) {
-		TH_LOG("no heap pmm-%s: the dma-heap part is not run",
-		       self->ctx.types[0].name);
+	fd = first_type_heap_block(&self->ctx, page);
+	if (fd == -ENOENT)
 		return;
-	}
-	ASSERT_LE(0, heap);
-	fd = dma_heap_alloc(heap, page, O_RDWR | O_CLOEXEC);
 	EXPECT_LE(0, fd) TH_LOG("read-only heap: %s", strerror(-fd));
 	if (fd >= 0)
 		EXPECT_EQ(0, close(fd));
-	EXPECT_EQ(0, close(heap));
 }
 
 static int list_but_not_alloc(void *arg)
@@ -1224,7 +1231,7 @@ static int list_but_not_alloc(void *arg)
 
 /*
  * #13: a user a udev rule gave read access to /dev/pmm (mode 0644) lists
- * the types but cannot allocate. Fails today with 4: the user allocates.
+ * the types but cannot allocate. v1 failed with 4: the user allocates.
  */
 TEST_F(pmm, read_only_dev_nobody)
 {
@@ -1260,12 +1267,12 @@ TEST_F(pmm, read_only_dev_nobody)
 /*
  * #27: a block's mapping is never executable. mmap(PROT_EXEC) fails with
  * EPERM and mprotect() adding PROT_EXEC with EACCES, as for a file that
- * refuses exec (no VM_MAYEXEC). Fails today: both succeed.
+ * refuses exec (no VM_MAYEXEC). v1 failed: both succeed.
  */
 TEST_F(pmm, no_exec)
 {
 	const size_t page = pmm_page_size();
-	int fd, ro, memfd, heap;
+	int fd, ro, memfd;
 	void *p;
 
 	/* Nothing in this system refuses an executable shared mapping. */
@@ -1306,15 +1313,9 @@ TEST_F(pmm, no_exec)
 					MAP_SHARED, ro, 0));
 	EXPECT_EQ(0, close(ro));
 
-	heap = pmm_heap_open(self->ctx.types[0].name, O_RDONLY);
-	if (heap == -ENOENT) {
-		TH_LOG("no heap pmm-%s: its blocks are not checked",
-		       self->ctx.types[0].name);
+	fd = first_type_heap_block(&self->ctx, page);
+	if (fd == -ENOENT)
 		return;
-	}
-	ASSERT_LE(0, heap);
-	fd = dma_heap_alloc(heap, page, O_RDWR | O_CLOEXEC);
-	EXPECT_EQ(0, close(heap));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(EPERM, pmm_mmap_errno(page, PROT_READ | PROT_EXEC,
 					MAP_SHARED, fd, 0));
@@ -1324,7 +1325,7 @@ TEST_F(pmm, no_exec)
 static int map_read_implies_exec(void *arg)
 {
 	int fd = *(int *)arg;
-	char line[512], perms[8];
+	char perms[5];
 	void *p;
 
 	if (personality(READ_IMPLIES_EXEC) < 0)
@@ -1332,8 +1333,7 @@ static int map_read_implies_exec(void *arg)
 	p = mmap(NULL, pmm_page_size(), PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return 1;
-	if (pmm_maps_line(p, line, sizeof(line)) ||
-	    sscanf(line, "%*s %7s", perms) != 1)
+	if (pmm_maps_perms(p, perms))
 		return 11;
 	return strcmp(perms, "r--s") ? 2 : 0;
 }
@@ -1341,7 +1341,7 @@ static int map_read_implies_exec(void *arg)
 /*
  * #27, the design's consequence: for a file that refuses exec, mmap()
  * does not add PROT_EXEC to PROT_READ under the READ_IMPLIES_EXEC
- * personality, and the mapping works, not executable. Fails today with 2
+ * personality, and the mapping works, not executable. v1 failed with 2
  * (the mapping is executable); a kernel that refuses VM_EXEC in ->mmap
  * instead of making the file refuse exec fails it with 1.
  */

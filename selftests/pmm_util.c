@@ -365,6 +365,26 @@ int pmm_maps_line(const void *addr, char *line, size_t len)
 	return ret;
 }
 
+/* Remove the segment @shmid and close @fd, each unless it is -1. */
+void pmm_release(int shmid, int fd)
+{
+	if (shmid >= 0)
+		shmctl(shmid, IPC_RMID, NULL);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The permissions ("rw-s") of the mapping that starts at @addr; 0 or -1. */
+int pmm_maps_perms(const void *addr, char perms[5])
+{
+	char line[512];
+
+	if (pmm_maps_line(addr, line, sizeof(line)) ||
+	    sscanf(line, "%*s %4s", perms) != 1)
+		return -1;
+	return 0;
+}
+
 /* The exit status of @pid, 128 + the signal that killed it, or -1. */
 int pmm_wait_status(pid_t pid)
 {

@@ -76,6 +76,23 @@ enum {
 };
 
 int pmm_ctx_init(struct pmm_ctx *ctx, char *why, size_t len);
+
+/*
+ * In a FIXTURE_SETUP: pmm_ctx_init() on @ctx, failing the test if that
+ * fails, skipping it without /dev/pmm or, with @need_type, without a
+ * memory type.
+ */
+#define PMM_CTX_SETUP(ctx, need_type) do {				\
+	struct pmm_ctx *__ctx = (ctx);					\
+	char __why[PMM_WHY_LEN];					\
+	int __ret = pmm_ctx_init(__ctx, __why, sizeof(__why));		\
+									\
+	ASSERT_NE(PMM_CTX_FAIL, __ret) TH_LOG("%s", __why);		\
+	if (__ret == PMM_CTX_SKIP)					\
+		SKIP(return, "%s", __why);				\
+	if ((need_type) && !__ctx->nr_types)				\
+		SKIP(return, "no PMM memory type (" PMM_BOOT_HINT ")");	\
+} while (0)
 void pmm_ctx_fini(struct pmm_ctx *ctx);
 int pmm_ctx_wait_back(const struct pmm_ctx *ctx, unsigned int id,
 		      unsigned int timeout_ms, struct pmm_stats *now);
@@ -112,6 +129,30 @@ int pmm_ctx_type_with_room(const struct pmm_ctx *ctx, uint64_t bytes);
 } while (0)
 
 /*
+ * In a FIXTURE_SETUP, after PMM_CTX_SETUP(): a block of @len bytes from
+ * the first memory type with @room bytes free, its type's id in @id_out
+ * and a read-write fd of it in @fd_out; the test is skipped when no type
+ * has the room.
+ */
+#define PMM_SETUP_BLOCK(ctx, room, len, id_out, fd_out) do {		\
+	const struct pmm_ctx *__ctx = (ctx);				\
+	const uint64_t __room = (room);					\
+	int __id = pmm_ctx_type_with_room(__ctx, __room);		\
+	int __fd;							\
+									\
+	if (__id < 0)							\
+		SKIP(return, "no memory type has %llu KiB free",	\
+		     (unsigned long long)__room >> 10);			\
+	__fd = PMM_ALLOC(__ctx->dev, .size = (len),			\
+			 .type_mask = BIT(__id),			\
+			 .fd_flags = O_RDWR | O_CLOEXEC);		\
+	ASSERT_LE(0, __fd) TH_LOG("PMM_IOCTL_ALLOC: %s",		\
+				  strerror(-__fd));			\
+	(id_out) = __id;						\
+	(fd_out) = __fd;						\
+} while (0)
+
+/*
  * The ioctls. Each returns what the ioctl returns (0, a file descriptor or
  * a shmid), or -errno.
  */
@@ -138,6 +179,7 @@ int pmm_ioctl_sized(int fd, unsigned long cmd, void *arg, size_t size);
  */
 int pmm_alloc_try(int dev, struct pmm_alloc_data req);
 int pmm_shmget_try(int dev, struct pmm_shmget_data req);
+void pmm_release(int shmid, int fd);
 #define PMM_ALLOC_TRY(dev, ...) \
 	pmm_alloc_try((dev), (struct pmm_alloc_data){ __VA_ARGS__ })
 #define PMM_SHMGET_TRY(dev, ...) \
@@ -155,6 +197,7 @@ void pmm_fill(void *p, size_t len, uint32_t seed);
 bool pmm_filled(const void *p, size_t len, uint32_t seed);
 bool pmm_all_bytes(const void *p, int c, size_t len);
 int pmm_maps_line(const void *addr, char *line, size_t len);
+int pmm_maps_perms(const void *addr, char perms[5]);
 int pmm_mmap_errno(size_t len, int prot, int flags, int fd, size_t off);
 
 /* Processes. */

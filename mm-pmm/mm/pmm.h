@@ -111,6 +111,7 @@ struct pmm_type_stats {
 	unsigned long pinned_pages;
 };
 
+const char *pmm_check_name(const char *name);
 struct pmm_type *pmm_type_declare(const char *name);
 void pmm_type_add_region(struct pmm_type *type, phys_addr_t base,
 			 phys_addr_t size);
@@ -120,6 +121,14 @@ const struct pmm_policy *pmm_policy_by_name(const char *name);
 const char *pmm_type_policy_name(struct pmm_type *type);
 void pmm_type_set_policy(struct pmm_type *type,
 			 const struct pmm_policy *policy);
+
+#ifdef CONFIG_PMM_OF
+void pmm_of_reserve(void);
+#else
+static inline void pmm_of_reserve(void)
+{
+}
+#endif
 
 struct vm_area_struct;
 int pmm_block_mmap(struct pmm_block *block, struct vm_area_struct *vma);

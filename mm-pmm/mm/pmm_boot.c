@@ -21,6 +21,7 @@
 #include <linux/numa.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 
 #include "internal.h"
 #include "pmm.h"
@@ -148,7 +149,14 @@ static const char *__init pmm_parse_bytes(char *s, phys_addr_t *bytes,
 	return NULL;
 }
 
-static const char *__init pmm_check_name(const char *name)
+/**
+ * pmm_check_name() - check a memory type name of pmm= or the device tree
+ * @name: the name.
+ *
+ * Context: early boot.
+ * Return: NULL if @name is a valid memory type name, else why it is not.
+ */
+const char *__init pmm_check_name(const char *name)
 {
 	const char *p;
 
@@ -157,6 +165,9 @@ static const char *__init pmm_check_name(const char *name)
 	for (p = name; *p; p++)
 		if (!islower(*p) && !isdigit(*p) && *p != '_')
 			return "a memory type name may only hold a-z, 0-9 and _";
+	if (p - name > PMM_TYPE_NAME_MAX)
+		return "memory type name longer than "
+		       __stringify(PMM_TYPE_NAME_MAX) " characters";
 	return NULL;
 }
 
@@ -235,10 +246,6 @@ static void __init pmm_parse_token(char *tok)
 	err = pmm_check_name(name);
 	if (err)
 		return pmm_refuse(req.token, "%s", err);
-	if (strlen(name) > PMM_TYPE_NAME_MAX)
-		return pmm_refuse(req.token,
-				  "memory type name longer than %d characters",
-				  PMM_TYPE_NAME_MAX);
 
 	err = pmm_parse_bytes(p, &req.size, &p);
 	if (!err)
@@ -437,6 +444,7 @@ void __init pmm_reserve(void)
 			(unsigned long long)req->size >> 10, &req->base,
 			&(phys_addr_t){ req->base + req->size - 1 });
 	}
+	pmm_of_reserve();
 	for (i = 0; i < pmm_nr_types(); i++) {
 		type = pmm_type_by_id(i);
 		if (!type->nr_regions)

@@ -42,6 +42,18 @@ static unsigned long pmm_test_nr_blocks(struct pmm_type *type)
 KUNIT_DEFINE_ACTION_WRAPPER(put_block, pmm_block_put, struct pmm_block *);
 KUNIT_DEFINE_ACTION_WRAPPER(put_dmabuf, dma_buf_put, struct dma_buf *);
 
+/* A device that reaches all memory, unregistered when the test ends. */
+static struct device *pmm_test_device(struct kunit *test, const char *name)
+{
+	struct device *dev = kunit_device_register(test, name);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	return dev;
+}
+
 /*
  * A block and its dma-buf, both put by KUnit when the test ends, pass or
  * fail, unless the test puts them first with kunit_release_action().
@@ -136,11 +148,7 @@ static void pmm_test_dmabuf_attach(struct kunit *test)
 	struct device *dev;
 	int ret;
 
-	dev = kunit_device_register(test, "pmm_dmabuf_test");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	dev->dma_mask = &dev->coherent_dma_mask;
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
+	dev = pmm_test_device(test, "pmm_dmabuf_test");
 
 	dmabuf = pmm_test_export(test, type, &block);
 	attach = dma_buf_attach(dmabuf, dev);
@@ -172,19 +180,14 @@ static void pmm_test_dmabuf_sync_direction(struct kunit *test)
 	static const enum dma_data_direction dirs[] = {
 		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
 	};
+	struct device *dev = pmm_test_device(test, "pmm_dmabuf_sync_test");
 	struct pmm_type *type = pmm_test_type(test);
 	struct dma_buf_attachment *attach;
 	struct pmm_block *block;
 	struct dma_buf *dmabuf;
 	struct sg_table *sgt;
-	struct device *dev;
 	unsigned int m, c;
 
-	dev = kunit_device_register(test, "pmm_dmabuf_sync_test");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	dev->dma_mask = &dev->coherent_dma_mask;
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
 	dmabuf = pmm_test_export(test, type, &block);
 
 	for (m = 0; m < ARRAY_SIZE(dirs); m++) {

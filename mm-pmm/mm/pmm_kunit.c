@@ -7,8 +7,10 @@
  * types of the pmm= parameter and are skipped when it declared none.
  */
 
+#include <kunit/device.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pmm.h>
@@ -669,6 +671,74 @@ static void pmm_test_block_mask_order(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, pmm_block_type(block), t1);
 }
 
+#if IS_ENABLED(CONFIG_PMM_DMA)
+static void expect_dma_blocks(struct kunit *test, struct pmm_type *type,
+			      const struct pmm_type_stats *before,
+			      unsigned long nr_blocks, unsigned long nr_pages)
+{
+	struct pmm_type_stats now;
+
+	pmm_type_stats(type, &now);
+	KUNIT_EXPECT_EQ(test, now.nr_blocks, before->nr_blocks + nr_blocks);
+	KUNIT_EXPECT_EQ(test, now.free_pages, before->free_pages - nr_pages);
+}
+
+/* A device bound to a type gets its DMA buffers from it, freed back. */
+static void pmm_test_block_dma(struct kunit *test)
+{
+	struct pmm_type *type = pmm_type_by_id(0);
+	const size_t size = SZ_64K;
+	struct pmm_type_stats before;
+	struct device *dev;
+	dma_addr_t handle;
+	void *cpu;
+
+	dev = kunit_device_register(test, "pmm-dma-test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)), 0);
+	pmm_dma_set_type(dev, type);
+	KUNIT_EXPECT_PTR_EQ(test, pmm_dma_type(dev), type);
+	pmm_type_stats(type, &before);
+	if (before.largest_free_pages < size >> PAGE_SHIFT)
+		kunit_skip(test, "needs 64 KiB free in type 0");
+
+	cpu = dma_alloc_coherent(dev, size, &handle, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	expect_dma_blocks(test, type, &before, 1, size >> PAGE_SHIFT);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(handle, size));
+	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, size));
+	dma_free_coherent(dev, size, cpu, handle);
+	expect_dma_blocks(test, type, &before, 0, 0);
+
+	/* Without a kernel mapping the buffer is freed by another path. */
+	cpu = dma_alloc_attrs(dev, size, &handle, GFP_KERNEL,
+			      DMA_ATTR_NO_KERNEL_MAPPING);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	expect_dma_blocks(test, type, &before, 1, size >> PAGE_SHIFT);
+	dma_free_attrs(dev, size, cpu, handle, DMA_ATTR_NO_KERNEL_MAPPING);
+	expect_dma_blocks(test, type, &before, 0, 0);
+
+	/* PMM may sleep: an atomic allocation is the page allocator's. */
+	cpu = dma_alloc_coherent(dev, PAGE_SIZE, &handle, GFP_ATOMIC);
+	expect_dma_blocks(test, type, &before, 0, 0);
+	if (cpu)
+		dma_free_coherent(dev, PAGE_SIZE, cpu, handle);
+
+	/* Unbound, the device allocates as any other. */
+	pmm_dma_set_type(dev, NULL);
+	cpu = dma_alloc_coherent(dev, size, &handle, GFP_KERNEL);
+	expect_dma_blocks(test, type, &before, 0, 0);
+	if (cpu)
+		dma_free_coherent(dev, size, cpu, handle);
+}
+#else
+static void pmm_test_block_dma(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_PMM_DMA is off");
+}
+#endif
+
 /* Last: every case left every type as the suite found it. */
 static void pmm_test_block_types_as_found(struct kunit *test)
 {
@@ -718,6 +788,7 @@ static struct kunit_case pmm_block_cases[] = {
 	KUNIT_CASE(pmm_test_block_zero),
 	KUNIT_CASE(pmm_test_block_init_on_alloc),
 	KUNIT_CASE(pmm_test_block_mask_order),
+	KUNIT_CASE(pmm_test_block_dma),
 	KUNIT_CASE(pmm_test_block_types_as_found),
 	{}
 };

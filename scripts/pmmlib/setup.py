@@ -20,6 +20,8 @@ PACKAGES = [
     "b4",
     "libx11-dev", "libxext-dev", "xvfb", "stress-ng",
     "gcc-aarch64-linux-gnu", "g++-aarch64-linux-gnu", "qemu-system-arm", "device-tree-compiler",
+    # validates the series' DT binding (scripts/pmm check)
+    "dt-schema",
     # the series' files built for the architectures kernel robots build
     "gcc-i686-linux-gnu", "gcc-arm-linux-gnueabihf", "gcc-riscv64-linux-gnu",
     # the syscall fuzzer, run on /dev/pmm in the debug guest

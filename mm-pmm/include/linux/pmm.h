@@ -13,6 +13,7 @@
 #include <linux/err.h>
 #include <linux/types.h>
 
+struct device;
 struct dma_buf;
 struct page;
 struct pmm_block;
@@ -146,5 +147,38 @@ static inline struct pmm_block *pmm_block_from_dmabuf(struct dma_buf *dmabuf)
 }
 
 #endif /* CONFIG_PMM_DMABUF */
+
+#ifdef CONFIG_PMM_DMA
+
+void pmm_dma_set_type(struct device *dev, struct pmm_type *type);
+struct pmm_type *pmm_dma_type(struct device *dev);
+struct page *pmm_dma_alloc_pages(struct device *dev, size_t size, gfp_t gfp);
+bool pmm_dma_free_pages(struct device *dev, struct page *page, size_t size);
+
+#else /* !CONFIG_PMM_DMA */
+
+static inline void pmm_dma_set_type(struct device *dev,
+				    struct pmm_type *type)
+{
+}
+
+static inline struct pmm_type *pmm_dma_type(struct device *dev)
+{
+	return NULL;
+}
+
+static inline struct page *pmm_dma_alloc_pages(struct device *dev,
+					       size_t size, gfp_t gfp)
+{
+	return NULL;
+}
+
+static inline bool pmm_dma_free_pages(struct device *dev, struct page *page,
+				      size_t size)
+{
+	return false;
+}
+
+#endif /* CONFIG_PMM_DMA */
 
 #endif /* _LINUX_PMM_H */

@@ -4,12 +4,21 @@
  * not: the check gate "pmm off" builds it against a kernel with
  * CONFIG_PMM=n, where every function of <linux/pmm.h> must still exist.
  */
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/module.h>
 #include <linux/pmm.h>
 #include <linux/sizes.h>
+
+/* A bus that knows which type its devices' DMA buffers come from. */
+static void __maybe_unused pmm_api_user_bind(struct device *dev,
+					     struct pmm_type *type)
+{
+	if (!pmm_dma_type(dev))
+		pmm_dma_set_type(dev, type);
+}
 
 static int __init pmm_api_user_init(void)
 {
