@@ -47,6 +47,7 @@ v=$(virtio_dir)
 echo "# $dev: ${v:-no virtio device}, driver $(basename "$(readlink "$v/driver" 2>/dev/null)" 2>/dev/null)"
 result "$dev holds the virtio-rng device" test "$(basename "$(readlink "$v/driver" 2>/dev/null)")" = virtio_rng
 # features: a character per feature bit, bit 0 first; 33 is VIRTIO_F_ACCESS_PLATFORM.
+echo "# features: $(cat "$v/features" 2>/dev/null)"
 result "VIRTIO_F_ACCESS_PLATFORM negotiated (the rings come from the DMA API)" \
 	test "$(cut -c34 "$v/features" 2>/dev/null)" = 1
 stats

@@ -191,8 +191,11 @@ def dt_cases() -> str:
 # (iommu_platform=on), so that its rings come from the DMA API; memregion.dtso
 # gives its transport's node memory-region = <&a PMM node>. QEMU fills the
 # virt board's 32 transports from the top: the $PMM_OUT share takes
-# virtio_mmio@a003e00, this device the next one down.
-MEMREGION_DEVICE = ["-device", "virtio-rng-device,iommu_platform=on"]
+# virtio_mmio@a003e00, this device the next one down. QEMU's virtio-mmio is
+# legacy (version 1) unless told otherwise, and a legacy device has no
+# feature bit above 31: ACCESS_PLATFORM is bit 33.
+MEMREGION_DEVICE = ["-global", "virtio-mmio.force-legacy=false",
+                    "-device", "virtio-rng-device,iommu_platform=on"]
 MEMREGION = f'sh {GUEST}/memregion.sh rng a003c00.virtio_mmio pmm@5c000000'
 
 
