@@ -12,7 +12,7 @@
 #                 [--id NAME:ID]... [--heap NAME]...
 #                 [--dt-reserved N] [--dt-node NODE:NAME]...
 #                 [--dt-errors N] [--dt-error 'NODE:TEXT']...
-#                 [--iomem NAME:N]... [--memtotal-less KIB:TOLERANCE_KIB]
+#                 [--iomem NAME:N]... [--memtotal-less KIB:TOLERANCE_KIB] [--kunit-ok]
 #
 # --types N      exactly N directories under /sys/kernel/mm/pmm/
 # --type ...     that type exists with that total and that many regions
@@ -33,6 +33,8 @@
 # --memtotal-less KIB:TOL  MemTotal is KIB less than $PMM_BASE_MEMTOTAL (kB:
 #                     the same guest booted without any PMM node), give or
 #                     take TOL: what the kernel kept, and nothing more
+# --kunit-ok     no KUnit case failed in this boot (PMM's KUnit suites run at
+#                boot and check every type's pool and statistics)
 set -u
 sys=/sys/kernel/mm/pmm
 fail=0
@@ -172,6 +174,10 @@ while [ $# -gt 0 ]; do
 				bad "MemTotal $got kB: $((base - got)) kB less than without PMM nodes ($base kB), expected $less (+-$tol)"
 		fi
 		shift 2 ;;
+	--kunit-ok)
+		n=$(count '^ *not ok [0-9]+ ')
+		[ "$n" = 0 ] || bad "$n KUnit case(s) failed: $(lines '^ *not ok [0-9]+ ' | tr -s ' ' | tr '\n' ';')"
+		shift ;;
 	*)
 		bad "unknown option $1"
 		shift ;;

@@ -39,12 +39,14 @@ ARCHES = {
                    qemu="qemu-system-x86_64", machine=(), console="ttyS0",
                    append="acpi=noirq", root="9p", srcarch="x86"),
     # QEMU's virt board: PL011 console, virtio-mmio transports, its own
-    # device tree (dumped, merged with overlays: vm.py). cortex-a57: TCG
+    # device tree (dumped, merged with overlays: vm.py). earlycon (the DT's
+    # stdout-path): a crash while the reserved-memory nodes are read, before
+    # the console exists, is in the console log too. cortex-a57: TCG
     # emulates it faster than "max" (no pointer authentication to emulate).
     "arm64": Arch(name="arm64", make_arch="arm64", cross_compile="aarch64-linux-gnu-",
                   image_target="Image", image="arch/arm64/boot/Image",
                   qemu="qemu-system-aarch64", machine=("-M", "virt", "-cpu", "cortex-a57"),
-                  console="ttyAMA0", append="", root="initramfs", fragment="arm64.config",
+                  console="ttyAMA0", append="earlycon", root="initramfs", fragment="arm64.config",
                   dtb=True, share="virtio-9p-device"),
 }
 HOST_ARCH = ARCHES["x86_64"]

@@ -162,7 +162,7 @@ def need_pmm_of(flavour: str) -> None:
 
 # The guest booted with no PMM node at all: the MemTotal that every refused
 # node must leave as it is (pmm-expect.sh --memtotal-less).
-DT_BASELINE = '"$PMM_ROOT"/scripts/guest/pmm-expect.sh --types 0 --dt-reserved 0 --dt-errors 0'
+DT_BASELINE = '"$PMM_ROOT"/scripts/guest/pmm-expect.sh --types 0 --dt-reserved 0 --dt-errors 0 --kunit-ok'
 
 
 def dt_cases() -> str:

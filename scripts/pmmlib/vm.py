@@ -287,7 +287,10 @@ def run(command: list[str], opts: VmOptions, share: dict[str, str] | None = None
     rc = proc.wait()
     where = f"(console: {rel(console)})"
     if rc in (124, 137):
-        return VmResult(TIMEOUT, f"guest timed out after {opts.timeout} s {where}", outdir, console)
+        # A kernel that died before it could reboot (early in the boot) hangs.
+        fatal = [s for s in splat_lines(console) if FATAL.search(s)]
+        return VmResult(TIMEOUT, f"guest timed out after {opts.timeout} s"
+                        f"{f' (the kernel crashed: {fatal[0]})' if fatal else ''} {where}", outdir, console)
     if rc != 0:
         last = " ".join((outdir / "qemu.log").read_text(errors="replace").splitlines()[-3:])
         return VmResult(CRASH, f"qemu failed with status {rc}: {last} {where}", outdir, console)
