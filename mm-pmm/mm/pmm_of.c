@@ -48,16 +48,34 @@
 /* Most "linux,pmm" nodes a tree may hold. */
 #define PMM_OF_MAX_NODES	64
 
-static struct reserved_mem *pmm_of_nodes[PMM_OF_MAX_NODES] __initdata;
+/*
+ * The accepted nodes, copied: of_reserved_mem sorts and moves its array
+ * of struct reserved_mem after the calls to pmm_rmem_setup().
+ */
+struct pmm_of_node {
+	unsigned long fdt_node;
+	const char *name;
+	phys_addr_t base;
+	phys_addr_t size;
+};
+
+static struct pmm_of_node pmm_of_nodes[PMM_OF_MAX_NODES] __initdata;
 static unsigned int pmm_of_nr_nodes __initdata;
+
+/* The memory type of each node given to one, by base, for devices. */
+static struct {
+	phys_addr_t base;
+	struct pmm_type *type;
+} pmm_of_types[PMM_OF_MAX_NODES] __ro_after_init;
+static unsigned int pmm_of_nr_types __ro_after_init;
 /* Set once pmm_of_reserve() ran: later nodes join their types at once. */
 static bool pmm_of_late __initdata;
 
 static const struct reserved_mem_ops pmm_rmem_ops;
 
-static int __init pmm_of_refuse(struct reserved_mem *rmem, const char *why)
+static int __init pmm_of_refuse(const char *node, const char *why)
 {
-	pr_err("%s: %s; nothing reserved\n", rmem->name, why);
+	pr_err("%s: %s; nothing reserved\n", node, why);
 	return -EINVAL;
 }
 
@@ -124,24 +142,24 @@ static int __init pmm_of_refuse_overlap(struct reserved_mem *rmem,
 	memblock_phys_free(rmem->base, rmem->size);
 	pmm_of_overlap(rmem, true);
 	rmem->size = 0;
-	return pmm_of_refuse(rmem, why);
+	return pmm_of_refuse(rmem->name, why);
 }
 
-static const char *__init pmm_of_type_name(struct reserved_mem *rmem)
+static const char *__init pmm_of_type_name(unsigned long node)
 {
 	const char *name;
 	int len;
 
-	name = of_get_flat_dt_prop(rmem->fdt_node, "linux,pmm-type", &len);
+	name = of_get_flat_dt_prop(node, "linux,pmm-type", &len);
 	if (!name || len < 1 || strnlen(name, len) != len - 1)
 		return NULL;
 	return name;
 }
 
 /* Give an accepted node to its type; the node's memory is reserved. */
-static void __init pmm_of_add(struct reserved_mem *rmem)
+static void __init pmm_of_add(const struct pmm_of_node *node)
 {
-	const char *name = pmm_of_type_name(rmem);
+	const char *name = pmm_of_type_name(node->fdt_node);
 	struct pmm_type *type = pmm_type_declare(name);
 	const char *err = NULL;
 
@@ -151,50 +169,55 @@ static void __init pmm_of_add(struct reserved_mem *rmem)
 		err = "more than " __stringify(PMM_MAX_TYPE_REGIONS)
 		      " regions for one memory type";
 	if (err) {
-		memblock_phys_free(rmem->base, rmem->size);
-		rmem->ops = NULL;
-		pmm_of_refuse(rmem, err);
+		memblock_phys_free(node->base, node->size);
+		pmm_of_refuse(node->name, err);
 		return;
 	}
-	pmm_type_add_region(type, rmem->base, rmem->size);
-	rmem->priv = type;
-	pr_info("%s: %llu KiB for %s at %pa\n", rmem->name,
-		(unsigned long long)rmem->size >> 10, name, &rmem->base);
+	pmm_type_add_region(type, node->base, node->size);
+	pmm_of_types[pmm_of_nr_types].base = node->base;
+	pmm_of_types[pmm_of_nr_types++].type = type;
+	pr_info("%s: %llu KiB for %s at %pa\n", node->name,
+		(unsigned long long)node->size >> 10, name, &node->base);
 }
 
 static int __init pmm_rmem_setup(struct reserved_mem *rmem)
 {
-	unsigned long node = rmem->fdt_node;
+	struct pmm_of_node node = {
+		.fdt_node = rmem->fdt_node,
+		.name = rmem->name,
+		.base = rmem->base,
+		.size = rmem->size,
+	};
 	const char *name, *err, *other;
 
-	if (of_get_flat_dt_prop(node, "no-map", NULL))
-		return pmm_of_refuse(rmem, "no-map is not supported");
-	if (of_get_flat_dt_prop(node, "reusable", NULL))
-		return pmm_of_refuse(rmem, "reusable is not supported");
-	name = pmm_of_type_name(rmem);
+	if (of_get_flat_dt_prop(node.fdt_node, "no-map", NULL))
+		return pmm_of_refuse(node.name, "no-map is not supported");
+	if (of_get_flat_dt_prop(node.fdt_node, "reusable", NULL))
+		return pmm_of_refuse(node.name, "reusable is not supported");
+	name = pmm_of_type_name(node.fdt_node);
 	if (!name)
-		return pmm_of_refuse(rmem, "no linux,pmm-type property");
+		return pmm_of_refuse(node.name, "no linux,pmm-type property");
 	err = pmm_check_name(name);
 	if (err)
-		return pmm_of_refuse(rmem, err);
-	if (!PAGE_ALIGNED(rmem->base) || !PAGE_ALIGNED(rmem->size))
-		return pmm_of_refuse(rmem,
+		return pmm_of_refuse(node.name, err);
+	if (!PAGE_ALIGNED(node.base) || !PAGE_ALIGNED(node.size))
+		return pmm_of_refuse(node.name,
 				     "base and size must be page aligned");
 	other = pmm_of_overlap(rmem, false);
 	if (other)
 		return pmm_of_refuse_overlap(rmem, other);
 	if (pmm_of_nr_nodes == PMM_OF_MAX_NODES)
-		return pmm_of_refuse(rmem, "more than "
+		return pmm_of_refuse(node.name, "more than "
 				     __stringify(PMM_OF_MAX_NODES)
 				     " linux,pmm nodes");
 
 	/* Memory a confidential guest has not accepted yet faults on use. */
-	accept_memory(rmem->base, rmem->size);
+	accept_memory(node.base, node.size);
 	rmem->ops = &pmm_rmem_ops;
 	if (pmm_of_late)
-		pmm_of_add(rmem);
+		pmm_of_add(&node);
 	else
-		pmm_of_nodes[pmm_of_nr_nodes++] = rmem;
+		pmm_of_nodes[pmm_of_nr_nodes++] = node;
 	return 0;
 }
 
@@ -202,10 +225,9 @@ RESERVEDMEM_OF_DECLARE(pmm, "linux,pmm", pmm_rmem_setup);
 
 static int __init pmm_of_cmp(const void *a, const void *b)
 {
-	const struct reserved_mem *ra = *(struct reserved_mem * const *)a;
-	const struct reserved_mem *rb = *(struct reserved_mem * const *)b;
+	const struct pmm_of_node *na = a, *nb = b;
 
-	return ra->fdt_node < rb->fdt_node ? -1 : ra->fdt_node > rb->fdt_node;
+	return na->fdt_node < nb->fdt_node ? -1 : na->fdt_node > nb->fdt_node;
 }
 
 /**
@@ -224,16 +246,24 @@ void __init pmm_of_reserve(void)
 	sort(pmm_of_nodes, pmm_of_nr_nodes, sizeof(pmm_of_nodes[0]),
 	     pmm_of_cmp, NULL);
 	for (i = 0; i < pmm_of_nr_nodes; i++)
-		pmm_of_add(pmm_of_nodes[i]);
+		pmm_of_add(&pmm_of_nodes[i]);
 	pmm_of_late = true;
 }
 
 static int pmm_rmem_device_init(struct reserved_mem *rmem, struct device *dev)
 {
-	if (!IS_ENABLED(CONFIG_PMM_DMA) || !rmem->priv)
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_PMM_DMA))
 		return -ENODEV;
-	pmm_dma_set_type(dev, rmem->priv);
-	return 0;
+	/* A node refused when types were declared has none. */
+	for (i = 0; i < pmm_of_nr_types; i++) {
+		if (pmm_of_types[i].base == rmem->base) {
+			pmm_dma_set_type(dev, pmm_of_types[i].type);
+			return 0;
+		}
+	}
+	return -ENODEV;
 }
 
 static void pmm_rmem_device_release(struct reserved_mem *rmem,

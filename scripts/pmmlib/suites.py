@@ -216,6 +216,20 @@ def memregion() -> str:
     return text or tap.failed("memregion", "no output")
 
 
+def hwpoison_debug() -> str:
+    """pmm_hwpoison_test in a boot of the debug kernel of its own, with
+    pmm=poison:4M: the pages it poisons stay out of use, so no other suite
+    may share that boot (the default kernel's run is a cmdline case)."""
+    built = kbuild.selftest_build("debug", "pmm") / "pmm/pmm_hwpoison_test"
+    opts = vm.VmOptions(flavour="debug", cmdline="pmm=poison:4M", timeout=600)
+    r = vm.run(["sh", "-c", f'{built} >"$PMM_OUT/hwpoison.tap"'], opts, echo=None)
+    result = r.outdir / "hwpoison.tap"
+    if r.reason or not result.is_file():
+        return tap.failed("hwpoison", r.reason or "pmm_hwpoison_test wrote no TAP")
+    splat = [tap.Case(f"no splat: {line}", "fail") for line in vm.splat_lines(r.console)]
+    return result.read_text() if not splat else tap.render(splat, [f"console: {r.console}"])
+
+
 def media_note(tap_text: str, log: str) -> str:
     m = re.search(r"^frame check: vicodec decoded .* vs source.*max error (\d+).*PSNR ([0-9.]+) dB", log, re.M)
     return f"decoded vs source: max error {m.group(1)}, PSNR {m.group(2)} dB" if m else ""
@@ -257,6 +271,8 @@ SUITES = [
           show=r"^# stress-ng: (metrc: .*(shm|bogo)|fail|error)"),
     Suite("trinity", "trinity, the syscall fuzzer, on /dev/pmm and the PMM heaps, as root and "
           "as uid 65534", ("debug",), guest=TRINITY, show=r"^# \[main\] Ran|^(not )?ok"),
+    Suite("hwpoison", "memory failure in the reserve under KASAN and lockdep: pmm_hwpoison_test "
+          "in a debug boot of its own", ("debug",), host=hwpoison_debug),
     Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH + ARM64,
           boot=leaks),
     Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH + ARM64,

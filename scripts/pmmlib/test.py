@@ -4,6 +4,7 @@ flavours and then the arm64 one; a line per suite and "N passed, N failed,
 N skipped". For each flavour: the kernel, the guest suites' host builds,
 ONE boot that runs all the flavour's guest suites, then every suite's TAP
 is counted by tap.count."""
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +118,13 @@ def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
             ready.append((s, built))
             build_seconds[s.name] = t.seconds
     cmdline = CMDLINES.get(flavour, TEST_CMDLINE)
+    timeout = BOOT_TIMEOUT[flavour]
+    if any(s.name == "trinity" for s, _ in ready):
+        # Two runs (root, then uid 65534) of PMM_TRINITY_SECONDS each.
+        timeout += 2 * int(os.environ.get("PMM_TRINITY_SECONDS", "30"))
     info(f"  booting {flavour} with {cmdline}: {' '.join(s.name for s, _ in ready) or 'no guest suite'}"
-         f" (timeout {BOOT_TIMEOUT[flavour]} s)")
-    opts = vm.VmOptions(flavour=flavour, cmdline=cmdline, timeout=BOOT_TIMEOUT[flavour])
+         f" (timeout {timeout} s)")
+    opts = vm.VmOptions(flavour=flavour, cmdline=cmdline, timeout=timeout)
     t = Timer()
     boot = vm.run(["sh", str(GUEST / "run-suites.sh")], opts, share={"suites": guest_list(ready)},
                   echo="  | ")
