@@ -70,23 +70,24 @@ def fragments(flavour: str) -> list[Path]:
             *([config / arch.fragment] if arch.fragment else [])]
 
 
-def kconfig_symbols(src: Path, arch: Arch = HOST_ARCH) -> set[str]:
-    """The symbols the Kconfig files define for arch: those under another
-    architecture's arch/ directory do not count."""
+def kconfig_symbols(src: Path, arch: Arch | None = None) -> set[str]:
+    """The symbols the Kconfig files define (for arch, when given: those
+    under another architecture's arch/ directory do not count)."""
     found = set()
     for k in src.rglob("Kconfig*"):
         parts = k.relative_to(src).parts
-        if ".git" in parts or (parts[0] == "arch" and len(parts) > 2 and parts[1] != arch.kconfig_dir):
+        if ".git" in parts or (arch and parts[0] == "arch" and len(parts) > 2
+                               and parts[1] != arch.kconfig_dir):
             continue
         found.update("CONFIG_" + m for m in re.findall(
             r"^[ \t]*(?:menu)?config[ \t]+([A-Za-z0-9_]+)", k.read_text(errors="replace"), re.M))
     return found
 
 
-def verify_config(src: Path, config: Path, frags: list[Path], arch: Arch = HOST_ARCH) -> None:
+def verify_config(src: Path, config: Path, frags: list[Path], arch: Arch | None = None) -> None:
     """Every option the fragments set (a later fragment's value wins, as in
     merge_config.sh) must have survived olddefconfig; one that no Kconfig
-    defines for this architecture is only a warning."""
+    defines (for arch, when given) is only a warning."""
     have = dict(re.findall(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$", config.read_text(), re.M))
     wanted = {}
     for frag in frags:
