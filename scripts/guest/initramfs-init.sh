@@ -10,13 +10,11 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb
 
-say() { echo "pmm-guest: $*" >/dev/console; }
-
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+give_up() { poweroff -f; }
+# /init is a link to this file, which lies beside guest-lib.sh at its host path.
+# shellcheck source=guest-lib.sh
+. "$(dirname "$(readlink -f "$0")")/guest-lib.sh"
+mount_basics
 for d in /dev/shm /tmp /run /var/tmp; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
@@ -25,21 +23,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # What user space expects to find: a root entry for id and the harness.
 echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
 echo 'root:x:0:' >/etc/group
-export PMM_OUT=/run/pmm-out
-mkdir -p "$PMM_OUT"
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 pmmout "$PMM_OUT"; then
-	say "cannot mount the pmmout share"
-	poweroff -f
-fi
-# shellcheck source=/dev/null
-[ -r "$PMM_OUT/guest.env" ] && . "$PMM_OUT/guest.env"
-
-say "running command"
-cd "$(cat "$PMM_OUT/cwd" 2>/dev/null)" 2>/dev/null || cd /
-sh "$PMM_OUT/cmd.sh" </dev/null >>"$PMM_OUT/output" 2>&1
-rc=$?
-cd /
-say "command exited with status $rc"
+run_command sh
 echo "$rc" >"$PMM_OUT/status"
 sync
 say "powering off"

@@ -53,6 +53,16 @@ count() {	# how many kernel log lines match an extended regexp
 	printf '%s\n' "$log" | grep -cE -- "$1"
 }
 
+expect_count() {	# REGEXP N WHAT: exactly N kernel log lines match
+	n=$(count "$1")
+	[ "$n" = "$2" ] || bad "expected $2 $3, found $n"
+}
+
+expect_node() {	# REGEXP NODE TEXT: a line matching REGEXP names NODE and holds TEXT
+	lines "$1" | grep -F -- "pmm: $2: " | grep -qF -- "$3" ||
+		bad "no line \"pmm: $2: ...$3...\" (matching $1)"
+}
+
 # pmm: <node>: <size> for <type> at <base> / pmm: <node>: <reason>; nothing reserved
 DT_OK=' for [a-z0-9_]+ at '
 DT_REFUSED='; nothing reserved$'
@@ -128,33 +138,25 @@ while [ $# -gt 0 ]; do
 		[ -c "/dev/dma_heap/pmm-$2" ] || bad "no /dev/dma_heap/pmm-$2"
 		shift 2 ;;
 	--errors)
-		n=$(count 'pmm: ignoring')
-		[ "$n" = "$2" ] || bad "expected $2 rejected tokens, found $n"
+		expect_count 'pmm: ignoring' "$2" "rejected tokens"
 		shift 2 ;;
 	--error)
 		lines 'pmm: ignoring' | grep -qF -- "$2" || bad "no rejection mentions: $2"
 		shift 2 ;;
 	--reserved)
-		n=$(count 'pmm: [a-z0-9_]+: reserved ')
-		[ "$n" = "$2" ] || bad "expected $2 reserved regions in the log, found $n"
+		expect_count 'pmm: [a-z0-9_]+: reserved ' "$2" "reserved regions in the log"
 		shift 2 ;;
 	--dt-reserved)
-		n=$(count "^pmm: [^ ]+: .*$DT_OK")
-		[ "$n" = "$2" ] || bad "expected $2 device tree regions reserved, found $n"
+		expect_count "^pmm: [^ ]+: .*$DT_OK" "$2" "device tree regions reserved"
 		shift 2 ;;
 	--dt-node)
-		node=${2%%:*} name=${2#*:}
-		lines "$DT_OK" | grep -F -- "pmm: $node: " | grep -qF -- " for $name at " ||
-			bad "no line \"pmm: $node: ... for $name at ...\""
+		expect_node "$DT_OK" "${2%%:*}" " for ${2#*:} at "
 		shift 2 ;;
 	--dt-errors)
-		n=$(count "^pmm: [^ ]+: .*$DT_REFUSED")
-		[ "$n" = "$2" ] || bad "expected $2 device tree nodes refused, found $n"
+		expect_count "^pmm: [^ ]+: .*$DT_REFUSED" "$2" "device tree nodes refused"
 		shift 2 ;;
 	--dt-error)
-		node=${2%%:*} text=${2#*:}
-		lines "$DT_REFUSED" | grep -F -- "pmm: $node: " | grep -qF -- "$text" ||
-			bad "no line \"pmm: $node: ...$text...; nothing reserved\""
+		expect_node "$DT_REFUSED" "${2%%:*}" "${2#*:}"
 		shift 2 ;;
 	--iomem)
 		name=${2%%:*} want=${2#*:}

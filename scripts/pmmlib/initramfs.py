@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """The initramfs of a guest whose architecture is not the host's (arm64):
 busybox-static of that architecture (taken out of Debian's package, never
-installed: it would replace the host's /bin/busybox), scripts/guest/
-initramfs-init.sh as /init, and at their host paths the repository's
+installed: it would replace the host's /bin/busybox), /init a link to
+scripts/guest/initramfs-init.sh, and at their host paths the repository's
 scripts/guest/ and scripts/tests/ (so $PMM_ROOT/scripts/... commands run
 unchanged) and what was built for the flavour's guest: its kselftests and
 the static userspace-cxx programs. Written in the cpio "newc" format with
@@ -121,9 +121,9 @@ def build(flavour: str) -> Path:
     c.node("dev/null", stat.S_IFCHR, 1, 3)
     c.file("bin/busybox", busybox(arch))
     c.symlink("bin/sh", "busybox")
-    c.file("init", INIT)
     for sub in ("scripts/guest", "scripts/tests"):
         c.tree(ROOT / sub)
+    c.symlink("init", str(INIT))        # beside the scripts it sources
     for p in guest_programs(flavour):
         c.tree(p) if p.is_dir() else c.file(str(p), p)
     data = c.bytes()
