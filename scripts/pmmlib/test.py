@@ -4,7 +4,6 @@ flavours and then the arm64 one; a line per suite and "N passed, N failed,
 N skipped". For each flavour: the kernel, the guest suites' host builds,
 ONE boot that runs all the flavour's guest suites, then every suite's TAP
 is counted by tap.count."""
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from . import kbuild, paths, setup, tap, tree, vm
 from .log import BOLD, OFF, Fail, Timer, err, fmt_secs, info, note, step
 from .paths import GUEST, rel
-from .suites import BY_NAME, SUITES, Suite
+from .suites import BY_NAME, SUITES, TRINITY_SECONDS, Suite
 
 # tools/testing/selftests/dmabuf-heaps holds 32 x 1 MiB at once in every heap:
 # pmm-fast and CMA's "reserved" heap need 33 MiB or more, so fast is 40M (not
@@ -121,7 +120,7 @@ def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
     timeout = BOOT_TIMEOUT[flavour]
     if any(s.name == "trinity" for s, _ in ready):
         # Two runs (root, then uid 65534) of PMM_TRINITY_SECONDS each.
-        timeout += 2 * int(os.environ.get("PMM_TRINITY_SECONDS", "30"))
+        timeout += 2 * TRINITY_SECONDS
     info(f"  booting {flavour} with {cmdline}: {' '.join(s.name for s, _ in ready) or 'no guest suite'}"
          f" (timeout {timeout} s)")
     opts = vm.VmOptions(flavour=flavour, cmdline=cmdline, timeout=timeout)
