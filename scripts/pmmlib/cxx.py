@@ -5,7 +5,8 @@ import functools
 from pathlib import Path
 
 from . import paths, tap
-from .kbuild import NotApplicable
+from .arch import HOST_ARCH
+from .kbuild import NotApplicable, arch_of
 from .log import Fail, info, stamp
 from .paths import BUILD, CXX_SRC, JOBS, rel
 from .proc import run, tail
@@ -47,16 +48,65 @@ def build(*targets: str, build_dir: Path = DEBUG_BUILD, build_type: str = "Debug
     return build_dir
 
 
-def program(name: str) -> Path:
-    """Build one program of userspace-cxx and return its path; NotApplicable
-    when this configuration has no such target (no uapi headers with
-    linux/pmm.h yet, or a library CMake did not find)."""
-    build_dir = configure(DEBUG_BUILD, "Debug")
+# Another architecture's guest programs: GoogleTest (Debian's source in
+# /usr/src/googletest) and libpmm on its own, static, with the toolchain file
+# userspace-cxx/cmake/<triplet>.cmake, against that architecture's headers.
+GOOGLETEST_SRC = Path("/usr/src/googletest")
+
+
+def cross_dir(flavour: str) -> Path:
+    return BUILD / f"userspace-cxx-{arch_of(flavour).name}"
+
+
+def _cmake(log: Path, what: str, *args: str) -> None:
+    try:
+        run(["cmake", *args], log=log)
+    except Fail:
+        raise Fail(f"{what} failed (log: {rel(log)})\n{tail(log)}")
+
+
+@functools.cache
+def cross_configure(flavour: str) -> Path:
+    arch = arch_of(flavour)
+    toolchain = CXX_SRC / "cmake" / f"{arch.cross_compile.rstrip('-')}.cmake"
+    if not (CXX_SRC / "libpmm/CMakeLists.txt").is_file():
+        raise NotApplicable("userspace-cxx/libpmm/CMakeLists.txt does not exist yet")
+    top = cross_dir(flavour)
+    log = paths.LOGS / f"cmake-{arch.name}-{stamp()}.log"
+    paths.make_build_dirs()
+    gtest = top / "googletest"
+    common = [f"--toolchain={toolchain}", "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_LIBDIR=lib"]
+    if not (gtest / "lib/cmake/GTest/GTestConfig.cmake").is_file():
+        info(f"  GoogleTest for {arch.name} from {GOOGLETEST_SRC} into {rel(gtest)}")
+        _cmake(log, f"GoogleTest for {arch.name}", "-S", str(GOOGLETEST_SRC),
+               "-B", str(top / "googletest-build"), *common, "-DBUILD_GMOCK=OFF",
+               f"-DCMAKE_INSTALL_PREFIX={gtest}")
+        _cmake(log, f"GoogleTest for {arch.name}", "--build", str(top / "googletest-build"),
+               f"-j{JOBS}")
+        _cmake(log, f"GoogleTest for {arch.name}", "--install", str(top / "googletest-build"))
+    include = paths.out_dir(flavour) / "usr/include"
+    _cmake(log, f"libpmm for {arch.name}", "-S", str(CXX_SRC / "libpmm"), "-B", str(top / "libpmm"),
+           *common, "-DPMM_SANITIZE=OFF", "-DPMM_SHARED=OFF", f"-DGTest_DIR={gtest}/lib/cmake/GTest",
+           f"-DPMM_UAPI_INCLUDE={include}")
+    return top / "libpmm"
+
+
+def program(name: str, flavour: str = "default") -> Path:
+    """Build one program of userspace-cxx for the flavour's architecture and
+    return its path; NotApplicable when this configuration has no such target
+    (no uapi headers with linux/pmm.h yet, or a library CMake did not find)."""
+    cross = arch_of(flavour) is not HOST_ARCH
+    build_dir = cross_configure(flavour) if cross else configure(DEBUG_BUILD, "Debug")
     targets = run(["cmake", "--build", str(build_dir), "--target", "help"]).stdout
     if f"... {name}" not in targets:
         raise NotApplicable(f"userspace-cxx has no {name} target here (no uapi headers with "
                             "linux/pmm.h, or a library CMake did not find)")
-    build(name)
+    if cross:
+        log = paths.LOGS / f"cxx-build-{arch_of(flavour).name}-{name}-{stamp()}.log"
+        _cmake(log, f"userspace-cxx {name} for {arch_of(flavour).name}", "--build", str(build_dir),
+               f"-j{JOBS}", "--target", name)
+    else:
+        build(name)
     found = [p for p in build_dir.rglob(name) if p.is_file() and "CMakeFiles" not in p.parts]
     if not found:
         raise Fail(f"{name} built, but no such file in {rel(build_dir)}")

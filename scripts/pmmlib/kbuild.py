@@ -13,15 +13,34 @@ import time
 from pathlib import Path
 
 from . import paths
-from .arch import HOST_ARCH, Arch
+from .arch import ARCHES, HOST_ARCH, Arch
 from .log import Fail, Timer, err, info, stamp, warn
 from .paths import JOBS, ROOT, TREE, rel
 from .proc import run, tail
 
-FLAVOURS = ("default", "debug")
+# A flavour is a kernel configuration: "default" and "debug" for the host's
+# architecture (x86_64), "<arch>-<flavour>" for another one (arm64-default:
+# cross-compiled, booted on QEMU's virt board). Its build is build/out/<flavour>.
+FLAVOURS = ("default", "debug", "arm64-default")
 # First-build object counts for the progress line, until a complete build
 # has recorded the real one in <out>/.pmm-nobjs.
-NOBJS_ESTIMATE = {"default": 1450, "debug": 1550, "bisect": 1450}
+NOBJS_ESTIMATE = {"default": 1450, "debug": 1550, "bisect": 1450, "arm64-default": 1150}
+
+
+def arch_of(flavour: str) -> Arch:
+    """The target architecture of a flavour ("arm64-default": arm64)."""
+    prefix = flavour.split("-", 1)[0]
+    return ARCHES[prefix] if "-" in flavour and prefix in ARCHES else HOST_ARCH
+
+
+def base_flavour(flavour: str) -> str:
+    """The configuration without its architecture: default or debug."""
+    return flavour.split("-", 1)[1] if arch_of(flavour) is not HOST_ARCH else flavour
+
+
+def flavour_name(base: str, arch: str) -> str:
+    """The flavour of a configuration (default, debug) on an architecture."""
+    return base if arch == HOST_ARCH.name else f"{arch}-{base}"
 
 os.environ.setdefault("CCACHE_MAXSIZE", "5G")
 # Relative paths below build/ in ccache's keys: clones share the cache.
@@ -43,37 +62,44 @@ def kmake(src: Path, out: Path, *args: str, arch: Arch = HOST_ARCH) -> list[str]
 
 
 def fragments(flavour: str) -> list[Path]:
-    config = ROOT / "scripts/config"
-    return [config / "pmm.config", *([config / "debug.config"] if flavour == "debug" else [])]
+    """pmm.config, debug.config for the debug flavour, then the architecture's
+    own fragment (which may turn off what does not apply there)."""
+    config, arch = ROOT / "scripts/config", arch_of(flavour)
+    return [config / "pmm.config",
+            *([config / "debug.config"] if base_flavour(flavour) == "debug" else []),
+            *([config / arch.fragment] if arch.fragment else [])]
 
 
-def kconfig_symbols(src: Path) -> set[str]:
+def kconfig_symbols(src: Path, arch: Arch | None = None) -> set[str]:
+    """The symbols the Kconfig files define (for arch, when given: those
+    under another architecture's arch/ directory do not count)."""
     found = set()
     for k in src.rglob("Kconfig*"):
-        if ".git" in k.parts:
+        parts = k.relative_to(src).parts
+        if ".git" in parts or (arch and parts[0] == "arch" and len(parts) > 2
+                               and parts[1] != arch.kconfig_dir):
             continue
         found.update("CONFIG_" + m for m in re.findall(
             r"^[ \t]*(?:menu)?config[ \t]+([A-Za-z0-9_]+)", k.read_text(errors="replace"), re.M))
     return found
 
 
-def verify_config(src: Path, config: Path, frags: list[Path]) -> None:
-    """Every option a fragment sets must have survived olddefconfig; one that
-    no Kconfig defines is only a warning."""
+def verify_config(src: Path, config: Path, frags: list[Path], arch: Arch | None = None) -> None:
+    """Every option the fragments set (a later fragment's value wins, as in
+    merge_config.sh) must have survived olddefconfig; one that no Kconfig
+    defines (for arch, when given) is only a warning."""
     have = dict(re.findall(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$", config.read_text(), re.M))
-    lost = []
+    wanted = {}
     for frag in frags:
         for line in frag.read_text().splitlines():
             if m := re.match(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$", line):
-                sym, want = m.groups()
-                if have.get(sym) != want:
-                    lost.append((sym, want))
+                wanted[m.group(1)] = m.group(2)
             elif m := re.match(r"^# (CONFIG_[A-Za-z0-9_]+) is not set", line):
-                if have.get(m.group(1), "n") != "n":
-                    lost.append((m.group(1), "n"))
+                wanted[m.group(1)] = "n"
+    lost = [(sym, want) for sym, want in wanted.items() if have.get(sym, "n") != want]
     if not lost:
         return
-    defined = kconfig_symbols(src)
+    defined = kconfig_symbols(src, arch)
     undefined = [s for s, _ in lost if s not in defined]
     bad = [f"{s}: fragment wants {w}, .config has {have.get(s, 'not set')}"
            for s, w in lost if s in defined]
@@ -95,15 +121,16 @@ def config_stamp(src: Path, flavour: str) -> str:
 
 
 def configure(src: Path, out: Path, flavour: str, log: Path) -> None:
-    frags = fragments(flavour)
+    frags, arch = fragments(flavour), arch_of(flavour)
     try:
-        run(kmake(src, out, "-s", "tinyconfig"), log=log)
+        run(kmake(src, out, "-s", "tinyconfig", arch=arch), log=log)
         run(["scripts/kconfig/merge_config.sh", "-m", "-O", str(out), str(out / ".config"),
-             *map(str, frags)], cwd=src, log=log, env=dict(os.environ, ARCH=HOST_ARCH.make_arch))
-        run(kmake(src, out, "-s", "olddefconfig"), log=log)
+             *map(str, frags)], cwd=src, log=log,
+            env=dict(os.environ, ARCH=arch.make_arch, CROSS_COMPILE=arch.cross_compile))
+        run(kmake(src, out, "-s", "olddefconfig", arch=arch), log=log)
     except Fail:
         raise Fail(f"config: failed (log: {rel(log)})\n{tail(log)}")
-    verify_config(src, out / ".config", frags)
+    verify_config(src, out / ".config", frags, arch)
 
 
 class BuildLock:
@@ -153,7 +180,8 @@ def build_kernel(src: Path, out: Path, flavour: str, indent: str = "") -> Path:
         total = int(nobjs.read_text()) if nobjs.is_file() else NOBJS_ESTIMATE.get(flavour, 2000)
         say(f"build: compiling with make -j{JOBS} (log: {rel(log)})")
         with open(log, "a") as f:
-            make = subprocess.Popen(kmake(src, out, f"-j{JOBS}", HOST_ARCH.image_target),
+            make = subprocess.Popen(kmake(src, out, f"-j{JOBS}", arch_of(flavour).image_target,
+                                          arch=arch_of(flavour)),
                                     stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         tty, last = sys.stdout.isatty(), time.monotonic()
         while make.poll() is None:
@@ -174,7 +202,7 @@ def build_kernel(src: Path, out: Path, flavour: str, indent: str = "") -> Path:
             raise Fail(f"build: {flavour} kernel failed to build (log: {rel(log)})")
         # What a build from scratch compiles, for the next progress line.
         nobjs.write_text(f"{sum(1 for o in out.rglob('*.o') if not {'scripts', 'tools'} & set(o.relative_to(out).parts))}\n")
-        image = out / HOST_ARCH.image
+        image = out / arch_of(flavour).image
         say(f"build: {flavour} kernel ready: {rel(image)} ({_compiled(log)} objects compiled, {t})")
         return image
 
@@ -190,7 +218,7 @@ def headers(flavour: str) -> Path:
     """The flavour's uapi headers, installed in <out>/usr/include."""
     out = paths.out_dir(flavour)
     log = paths.LOGS / f"headers-{flavour}-{stamp()}.log"
-    run(kmake(TREE, out, "headers"), log=log)
+    run(kmake(TREE, out, "headers", arch=arch_of(flavour)), log=log)
     return out / "usr/include"
 
 
@@ -204,10 +232,14 @@ def selftest_build(flavour: str, target: str) -> Path:
     dest = paths.BUILD / "kselftest" / flavour / target
     shutil.rmtree(dest, ignore_errors=True)
     log = paths.LOGS / f"kselftest-{target}-build-{flavour}-{stamp()}.log"
-    include = out / "usr/include"
+    include, arch = out / "usr/include", arch_of(flavour)
+    # Another architecture's guest has no C library: static programs.
+    cross = [] if arch is HOST_ARCH else [
+        f"ARCH={arch.make_arch}", f"CROSS_COMPILE={arch.cross_compile}",
+        f"CC=ccache {arch.cross_compile}gcc -static"]
     try:
         run(["make", "-C", str(TREE / "tools/testing/selftests"), f"O={out}", f"TARGETS={target}",
-             f"KHDR_INCLUDES=-isystem {include}", f"INSTALL_PATH={dest}", "install"], log=log)
+             *cross, f"KHDR_INCLUDES=-isystem {include}", f"INSTALL_PATH={dest}", "install"], log=log)
     except Fail:
         raise Fail(f"{target} kselftest does not build (log: {rel(log)})\n{tail(log)}")
     return dest

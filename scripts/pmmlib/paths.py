@@ -15,6 +15,8 @@ SELFTESTS_MIRROR = ROOT / "selftests"
 COVER_LETTER = ROOT / "scripts" / "cover-letter.txt"
 GUEST = ROOT / "scripts" / "guest"
 CMDLINE_CASES = ROOT / "scripts" / "tests" / "cmdline-cases.txt"
+DT_CASES = ROOT / "scripts" / "tests" / "dt-cases.txt"
+DT_DIR = ROOT / "scripts" / "tests" / "dt"
 CXX_SRC = ROOT / "userspace-cxx"
 JOBS = os.environ.get("PMM_JOBS", "2")
 

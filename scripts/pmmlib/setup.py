@@ -35,19 +35,38 @@ def installed(package: str) -> bool:
     return "install ok installed" in p.stdout
 
 
+# Architectures whose packages are downloaded, never installed: the arm64
+# guest's busybox-static:arm64 (apt-get download; initramfs.py), which
+# installed would replace the host's /bin/busybox.
+FOREIGN_ARCHES = ["arm64"]
+
+
+def foreign_missing() -> list[str]:
+    have = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
+                          text=True).stdout.split()
+    return [a for a in FOREIGN_ARCHES if a not in have]
+
+
 def setup() -> None:
-    missing = [p for p in PACKAGES if not installed(p)]
-    if not missing:
+    missing, foreign = [p for p in PACKAGES if not installed(p)], foreign_missing()
+    if not missing and not foreign:
         info(f"setup: all {len(PACKAGES)} packages present")
         return
     sudo = []
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
-            raise Fail(f"setup: missing packages ({' '.join(missing)}) and not root; install them as root")
+            raise Fail(f"setup: missing packages ({' '.join(missing + foreign)}) and not root; "
+                       "install them as root")
         sudo = ["sudo"]
-    info(f"setup: installing {' '.join(missing)}")
     paths.make_build_dirs()
     log = paths.LOGS / f"setup-{stamp()}.log"
+    for arch in foreign:
+        info(f"setup: dpkg --add-architecture {arch} (for apt-get download busybox-static:{arch})")
+        run([*sudo, "dpkg", "--add-architecture", arch], log=log)
+    if not missing:
+        run([*sudo, "apt-get", "update", "-q"], log=log)
+        return
+    info(f"setup: installing {' '.join(missing)}")
     apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
     for args in (["update", "-q"], ["install", "-y", "-q", "--no-install-recommends", *missing]):
         if run([*apt, *args], log=log, check=False).returncode != 0:

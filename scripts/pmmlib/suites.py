@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Callable
 
 from . import check, cxx, kbuild, tap, vm
+from .kbuild import NotApplicable
 from .log import info
-from .paths import CMDLINE_CASES, GUEST, RESULTS, TREE
+from .paths import CMDLINE_CASES, DT_CASES, DT_DIR, GUEST, RESULTS, TREE, out_dir
 
-BOTH = kbuild.FLAVOURS
+BOTH = ("default", "debug")     # the x86_64 kernels
 DEFAULT = ("default",)
+ARM64 = ("arm64-default",)      # cross-compiled, booted on QEMU's virt board with a device tree
 HOST = ()       # no kernel flavour: runs once on the host
 
 
@@ -81,7 +83,7 @@ def kselftest(target: str) -> Callable[[str], Path]:
 
 
 def cxx_program(name: str) -> Callable[[str], Path]:
-    return lambda flavour: cxx.program(name)
+    return lambda flavour: cxx.program(name, flavour)
 
 
 def kunit(boot: vm.VmResult) -> str:
@@ -111,27 +113,111 @@ def gate_tap() -> str:
     return check.as_tap(check.run_gates(quick=False))
 
 
+def boot_case(name: str, command: str, opts: vm.VmOptions) -> tuple[tap.Case, vm.VmResult]:
+    """One boot that runs command; the case passes when it exits 0 (and the
+    kernel printed no splat)."""
+    r = vm.run(["sh", "-c", command], opts, echo=None)
+    ok = r.status == 0
+    info(f"  {'PASS' if ok else 'FAIL'} {name}" + ("" if ok else f" (status {r.status}{': ' + r.reason if r.reason else ''})"))
+    output = [] if ok else (r.outdir / "output").read_text(errors="replace").splitlines()[-20:]
+    return tap.Case(name, "ok" if ok else "fail", r.reason or ("" if ok else f"status {r.status}"), output), r
+
+
+def case_lines(path: Path, fields: int) -> list[tuple[list[str], list[str]]]:
+    """The cases of a file: FIELDS tab-separated fields and optionally a field
+    of scripts/pmm vm options, a line each (# comments and empty lines
+    skipped); the last field is the guest command."""
+    found = []
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        found.append((parts[:fields], shlex.split(parts[fields]) if len(parts) > fields else []))
+    return found
+
+
+def case_options(vm_args: list[str], flavour: str, timeout: int = 120) -> vm.VmOptions:
+    parser = argparse.ArgumentParser(prog="cases", add_help=False)
+    vm.add_options(parser)
+    opts = vm.options(parser.parse_args(["--timeout", str(timeout), *vm_args]))
+    opts.flavour = flavour
+    return opts
+
+
 def cmdline_cases() -> str:
     """One boot of the default kernel per line of scripts/tests/cmdline-cases.txt:
     CMDLINE, a TAB, a guest command that exits 0 when the kernel behaved
     right, and optionally a TAB and scripts/pmm vm options (--mem 6G --smp 4)."""
-    parser = argparse.ArgumentParser(prog="cmdline-cases.txt", add_help=False)
-    vm.add_options(parser)
     cases = []
-    for line in CMDLINE_CASES.read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cmdline, command, *vm_args = line.split("\t")
-        args = parser.parse_args(["--timeout", "120", *shlex.split(vm_args[0] if vm_args else "")])
-        opts = vm.options(args)
+    for (cmdline, command), vm_args in case_lines(CMDLINE_CASES, 2):
+        opts = case_options(vm_args, "default")
         opts.cmdline = f"{cmdline} {opts.cmdline}".strip()
-        r = vm.run(["sh", "-c", command], opts, echo=None)
-        name = cmdline + (f" [{vm_args[0]}]" if vm_args else "")
-        ok = r.status == 0
-        info(f"  {'PASS' if ok else 'FAIL'} {name}" + ("" if ok else f" (status {r.status}{': ' + r.reason if r.reason else ''})"))
-        output = [] if ok else (r.outdir / "output").read_text(errors="replace").splitlines()[-20:]
-        cases.append(tap.Case(name, "ok" if ok else "fail", r.reason or ("" if ok else f"status {r.status}"), output))
+        name = cmdline + (f" [{shlex.join(vm_args)}]" if vm_args else "")
+        cases.append(boot_case(name, command, opts)[0])
     return tap.render(cases)
+
+
+def need_pmm_of(flavour: str) -> None:
+    config = out_dir(flavour) / ".config"
+    if "CONFIG_PMM_OF=y" not in (config.read_text() if config.is_file() else ""):
+        raise NotApplicable(f"the {flavour} kernel has no CONFIG_PMM_OF (reserved-memory nodes): "
+                            "not in this tree yet")
+
+
+# The guest booted with no PMM node at all: the MemTotal that every refused
+# node must leave as it is (pmm-expect.sh --memtotal-less).
+DT_BASELINE = '"$PMM_ROOT"/scripts/guest/pmm-expect.sh --types 0 --dt-reserved 0 --dt-errors 0 --kunit-ok'
+
+
+def dt_cases() -> str:
+    """One boot of the arm64 kernel per line of scripts/tests/dt-cases.txt:
+    overlays (.dtso files in scripts/tests/dt/, space-separated), a TAB, the
+    extra kernel command line, a TAB, a guest command that exits 0 when the
+    kernel behaved right, optionally a TAB and scripts/pmm vm options. A
+    first boot without any node gives $PMM_BASE_MEMTOTAL to the others."""
+    flavour = ARM64[0]
+    need_pmm_of(flavour)
+    base, r = boot_case("baseline: no PMM node", DT_BASELINE, case_options([], flavour))
+    m = re.search(r"^MemTotal:\s+(\d+) kB", (r.outdir / "output").read_text(errors="replace"), re.M)
+    cases, env = [base], {"PMM_BASE_MEMTOTAL": m.group(1)} if m else {}
+    for (overlays, cmdline, command), vm_args in case_lines(DT_CASES, 3):
+        opts = case_options(vm_args, flavour)
+        opts.cmdline = f"{cmdline} {opts.cmdline}".strip()
+        opts.dt_overlays += [str(DT_DIR / f) for f in overlays.split()]
+        opts.env.update(env)
+        name = " ".join([overlays or "no overlay", cmdline if len(cmdline) < 60 else cmdline[:57] + "...",
+                         f"[{shlex.join(vm_args)}]" if vm_args else ""]).strip()
+        cases.append(boot_case(name, command, opts)[0])
+    return tap.render(cases)
+
+
+# The memory-region device: virtio-rng on virtio-mmio with VIRTIO_F_ACCESS_PLATFORM
+# (iommu_platform=on), so that its rings come from the DMA API; memregion.dtso
+# gives its transport's node memory-region = <&a PMM node>. QEMU fills the
+# virt board's 32 transports from the top: the $PMM_OUT share takes
+# virtio_mmio@a003e00, this device the next one down. QEMU's virtio-mmio is
+# legacy (version 1) unless told otherwise, and a legacy device has no
+# feature bit above 31: ACCESS_PLATFORM is bit 33.
+MEMREGION_DEVICE = ["-global", "virtio-mmio.force-legacy=false",
+                    "-device", "virtio-rng-device,iommu_platform=on"]
+MEMREGION = f'sh {GUEST}/memregion.sh rng a003c00.virtio_mmio pmm@5c000000'
+
+
+def memregion() -> str:
+    """A boot with a device whose DMA buffers come from a PMM type: data flows,
+    the type accounts for them, and they are freed at unbind."""
+    flavour = ARM64[0]
+    need_pmm_of(flavour)
+    opts = case_options([], flavour, timeout=180)
+    opts.dt_overlays.append(str(DT_DIR / "memregion.dtso"))
+    opts.qemu_args += MEMREGION_DEVICE
+    r = vm.run(["sh", "-c", MEMREGION], opts, echo=None)
+    text = (r.outdir / "output").read_text(errors="replace") if (r.outdir / "output").is_file() else ""
+    text = "".join(ln + "\n" for ln in text.splitlines()
+                   if tap.RESULT.match(ln) or tap.PLAN.match(ln) or ln.startswith("#"))
+    if r.reason or r.status:
+        text += f"not ok - memregion: {r.reason or f'exited with status {r.status}'}\n"
+    return text or tap.failed("memregion", "no output")
 
 
 def hwpoison_debug() -> str:
@@ -166,20 +252,20 @@ SUITES = [
           HOST, host=gate_tap),
     Suite("ctest", "userspace-cxx on the host: the allocator core's unit, model and fuzz tests, libpmm",
           HOST, host=cxx.ctest),
-    Suite("kunit", "the KUnit tests built into the kernel, run at boot", BOTH, boot=kunit),
+    Suite("kunit", "the KUnit tests built into the kernel, run at boot", BOTH + ARM64, boot=kunit),
     Suite("kselftest", "tools/testing/selftests/pmm: /dev/pmm, dma-bufs, SysV segments, page "
-          "references, races", BOTH, kselftest("pmm"), PMM_KSELFTEST),
-    Suite("cxx-guest", "libpmm (pmm_guest_tests) on the kernel's /dev/pmm", BOTH,
+          "references, races", BOTH + ARM64, kselftest("pmm"), PMM_KSELFTEST),
+    Suite("cxx-guest", "libpmm (pmm_guest_tests) on the kernel's /dev/pmm", BOTH + ARM64,
           cxx_program("pmm_guest_tests"), GTEST, tap.from_gtest_json),
-    Suite("cxx-noexcept", "libpmm's exception-free API, built with -fno-exceptions", BOTH,
+    Suite("cxx-noexcept", "libpmm's exception-free API, built with -fno-exceptions", BOTH + ARM64,
           cxx_program("pmm_noexcept_tests"), GTEST, tap.from_gtest_json),
-    Suite("cxx-c-api", "libpmm's C API (pmm/pmm.h)", BOTH, cxx_program("pmm_c_api_test"),
+    Suite("cxx-c-api", "libpmm's C API (pmm/pmm.h)", BOTH + ARM64, cxx_program("pmm_c_api_test"),
           TAP_PROGRAM),
     Suite("cxx-media", "PMM blocks through vicodec, vim2m and vgem, frames checked (pmm_media_tests)",
           BOTH, cxx_program("pmm_media_tests"), GTEST, tap.from_gtest_json,
           show=r"^frame check:|^\[ (pipeline|vgem) +\]|# SKIP", note=media_note),
     Suite("dmabuf-heaps", "tools/testing/selftests/dmabuf-heaps on every heap, PMM's among them",
-          BOTH, kselftest("dmabuf-heaps"), KSELFTEST, note=heaps_note),
+          BOTH + ARM64, kselftest("dmabuf-heaps"), KSELFTEST, note=heaps_note),
     Suite("cxx-x11", "MIT-SHM with an unmodified Xvfb on PMM segments, and a hand-off benchmark",
           BOTH, cxx_program("pmm_x11_tests"), X11, tap.from_gtest_json,
           show=r"pixels compared|^MIT-SHM hand-off|^(frame|1080p|4K) "),
@@ -191,9 +277,15 @@ SUITES = [
           "as uid 65534", ("debug",), guest=TRINITY, show=r"^# \[main\] Ran|^(not )?ok"),
     Suite("hwpoison", "memory failure in the reserve under KASAN and lockdep: pmm_hwpoison_test "
           "in a debug boot of its own", ("debug",), host=hwpoison_debug),
-    Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH, boot=leaks),
-    Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH, boot=splats),
+    Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH + ARM64,
+          boot=leaks),
+    Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH + ARM64,
+          boot=splats),
     Suite("cmdline", "boot-time pmm= parsing: a boot per line of scripts/tests/cmdline-cases.txt",
           DEFAULT, host=cmdline_cases),
+    Suite("dt-cases", "reserved-memory nodes (linux,pmm): a boot per line of scripts/tests/dt-cases.txt",
+          ARM64, host=dt_cases),
+    Suite("memregion", "a device with memory-region = <&pmm node> (virtio-rng, DMA API): data flows, "
+          "its buffers are PMM blocks, freed at unbind", ARM64, host=memregion),
 ]
 BY_NAME = {s.name: s for s in SUITES}

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-"""scripts/pmm test: every suite of the table, in both kernel flavours; a
-line per suite and "N passed, N failed, N skipped". For each flavour: the
-kernel, the guest suites' host builds, ONE boot that runs all the
-flavour's guest suites, then every suite's TAP is counted by tap.count."""
+"""scripts/pmm test: every suite of the table, in both x86_64 kernel
+flavours and then the arm64 one; a line per suite and "N passed, N failed,
+N skipped". For each flavour: the kernel, the guest suites' host builds,
+ONE boot that runs all the flavour's guest suites, then every suite's TAP
+is counted by tap.count."""
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,11 @@ from .suites import BY_NAME, SUITES, TRINITY_SECONDS, Suite
 # vivid.allocators=1: vivid imports dma-bufs through vb2-dma-contig, a real
 # DMA API user of PMM blocks (pmm_media_tests).
 TEST_CMDLINE = "pmm=general:64M,fast:40M cma=64M vivid.allocators=1"
-# KASAN, ACPI setup and the kmemleak scan make the debug boot slow under TCG.
-BOOT_TIMEOUT = {"default": 300, "debug": 900}
+# arm64 has no vivid (its media suites are x86's).
+CMDLINES = {"arm64-default": "pmm=general:64M,fast:40M cma=64M"}
+# KASAN, ACPI setup and the kmemleak scan make the debug boot slow under TCG;
+# a whole arm64 CPU emulated, the arm64 guest's too.
+BOOT_TIMEOUT = {"default": 300, "debug": 900, "arm64-default": 600}
 
 
 @dataclass
@@ -33,7 +37,7 @@ class SuiteResult:
     tap_path: Path
 
     def line(self) -> str:
-        return (f"{self.name:<22} {self.passed:3d} passed, {self.failed:3d} failed, "
+        return (f"{self.name:<26} {self.passed:3d} passed, {self.failed:3d} failed, "
                 f"{self.skipped:3d} skipped  {fmt_secs(self.seconds):>7}  {self.note}")
 
 
@@ -112,13 +116,14 @@ def boot_suites(flavour: str, suites: list[Suite]) -> list[SuiteResult]:
         else:
             ready.append((s, built))
             build_seconds[s.name] = t.seconds
+    cmdline = CMDLINES.get(flavour, TEST_CMDLINE)
     timeout = BOOT_TIMEOUT[flavour]
     if any(s.name == "trinity" for s, _ in ready):
         # Two runs (root, then uid 65534) of PMM_TRINITY_SECONDS each.
         timeout += 2 * TRINITY_SECONDS
-    info(f"  booting {flavour} with {TEST_CMDLINE}: {' '.join(s.name for s, _ in ready) or 'no guest suite'}"
+    info(f"  booting {flavour} with {cmdline}: {' '.join(s.name for s, _ in ready) or 'no guest suite'}"
          f" (timeout {timeout} s)")
-    opts = vm.VmOptions(flavour=flavour, cmdline=TEST_CMDLINE, timeout=timeout)
+    opts = vm.VmOptions(flavour=flavour, cmdline=cmdline, timeout=timeout)
     t = Timer()
     boot = vm.run(["sh", str(GUEST / "run-suites.sh")], opts, share={"suites": guest_list(ready)},
                   echo="  | ")
@@ -160,18 +165,23 @@ def built_flavours() -> list[str]:
     return [f for f in kbuild.FLAVOURS if (paths.out_dir(f) / "vmlinux").is_file()] or ["default"]
 
 
-def main(only: list[str] | None, flavours: list[str] | None) -> int:
+def main(only: list[str] | None, flavours: list[str] | None, arch: str | None = None) -> int:
     """All suites after setup and tree; or only these suites (with leaks and
-    splats when they boot) against the built kernels, no setup or tree."""
+    splats when they boot) against the built kernels, no setup or tree.
+    arch: only the flavours of that architecture (arm64: the arm64 part)."""
     t = Timer()
     paths.make_build_dirs()
+    of_arch = [f for f in kbuild.FLAVOURS if arch is None or kbuild.arch_of(f).name == arch]
+    if flavours and arch:
+        flavours = [f for f in flavours if f in of_arch]
     if only:
         wanted = set(only) | ({"leaks", "splats"} if any(not BY_NAME[n].host for n in only) else set())
         chosen = [s for s in SUITES if s.name in wanted]
         phases = {f for s in chosen for f in s.phases}
-        flavours = flavours or [f for f in built_flavours() if f in phases] or sorted(phases)
+        flavours = flavours or [f for f in built_flavours() if f in phases and f in of_arch] \
+            or [f for f in of_arch if f in phases]
     else:
-        chosen, flavours = SUITES, flavours or list(kbuild.FLAVOURS)
+        chosen, flavours = SUITES, flavours or of_arch
         if not (step("setup", setup.setup) and step("tree", tree.tree)):
             info("nothing was tested\n0 passed, 1 failed, 0 skipped")
             return 1
@@ -187,7 +197,7 @@ def main(only: list[str] | None, flavours: list[str] | None) -> int:
 
 
 def list_suites() -> int:
-    info(f"{BOLD}{'suite':<13} {'flavours':<14} {'TAP':<41} proves{OFF}")
+    info(f"{BOLD}{'suite':<13} {'flavours':<27} {'TAP':<41} proves{OFF}")
     for s in SUITES:
-        info(f"{s.name:<13} {','.join(s.flavours) or 'host':<14} {rel(s.tap_path('<flavour>')):<41} {s.proves}")
+        info(f"{s.name:<13} {','.join(s.flavours) or 'host':<27} {rel(s.tap_path('<flavour>')):<41} {s.proves}")
     return 0

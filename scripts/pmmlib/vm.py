@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """scripts/pmm vm: boot a built kernel in QEMU with the host's root file
-system shared read-only over 9p, run a command in the guest, return its
-status: the command's; 124 when the guest timed out; 125 when the kernel
-crashed or printed a splat, or the guest reported no status."""
+system shared read-only over 9p (x86_64), or an initramfs and a device tree
+(arm64: QEMU's own, merged with overlays), run a command in the guest,
+return its status: the command's; 124 when the guest timed out; 125 when
+the kernel crashed or printed a splat, or the guest reported no status."""
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -12,12 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
-from .arch import ARCHES, Arch
-from .log import Timer, err, stamp
+from . import initramfs, kbuild, paths
+from .arch import ARCHES, HOST_ARCH, Arch
+from .log import Fail, Timer, err, stamp
 from .paths import BUILD, LOGS, ROOT, rel
 
 TIMEOUT = 124
@@ -39,7 +41,13 @@ class VmOptions:
     smp: int = 2
     numa: int = 0               # NUMA nodes, the memory and CPUs split evenly; 0: none
     verbose: bool = False
-    arch: str = "x86_64"
+    dt_overlays: list[str] = field(default_factory=list)    # .dtso files, merged in order
+    env: dict[str, str] = field(default_factory=dict)       # more variables for the guest
+    qemu_args: list[str] = field(default_factory=list)      # more QEMU options (devices)
+
+    @property
+    def arch(self) -> str:
+        return kbuild.arch_of(self.flavour).name
 
 
 @dataclass
@@ -71,11 +79,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--numa", type=int, default=0, metavar="N",
                         help="N NUMA nodes, memory and CPUs split evenly, a socket each (default: none)")
     parser.add_argument("--verbose", action="store_true", help="stream the kernel console too")
+    parser.add_argument("--arch", choices=list(ARCHES), default=HOST_ARCH.name,
+                        help="the target architecture's kernel (arm64: QEMU's virt board, "
+                             "an initramfs and a device tree)")
+    parser.add_argument("--dt-overlay", action="append", default=[], metavar="FILE",
+                        help="a device tree overlay source (.dtso) merged into QEMU's device "
+                             "tree (arm64; may be repeated, applied in order)")
 
 
 def options(args: argparse.Namespace) -> VmOptions:
-    return VmOptions(flavour=args.flavour, cmdline=args.cmdline, timeout=args.timeout,
-                     mem=args.mem, smp=args.smp, numa=args.numa, verbose=args.verbose)
+    return VmOptions(flavour=kbuild.flavour_name(args.flavour, args.arch), cmdline=args.cmdline,
+                     timeout=args.timeout, mem=args.mem, smp=args.smp, numa=args.numa,
+                     verbose=args.verbose, dt_overlays=[str(Path(f).resolve()) for f in args.dt_overlay])
 
 
 def numa_options(opts: VmOptions) -> list[str]:
@@ -103,6 +118,8 @@ def accel(arch: Arch) -> str:
     guest boots with it: on some hosts /dev/kvm exists but guests hang."""
     if os.environ.get("PMM_ACCEL"):
         return os.environ["PMM_ACCEL"]
+    if arch is not HOST_ARCH:
+        return "tcg"        # no KVM for another architecture
     probe = BUILD / "kvm-probe"
     version = subprocess.run([arch.qemu, "--version"], capture_output=True, text=True).stdout
     key = f"{os.uname().release} {version.splitlines()[0] if version else ''}"
@@ -123,19 +140,85 @@ def accel(arch: Arch) -> str:
     return result
 
 
-def root_9p(arch: Arch, outdir: Path) -> tuple[list[str], str]:
+def out_share(arch: Arch, outdir: Path) -> list[str]:
+    """The writable 9p share that the guest mounts at $PMM_OUT."""
+    return ["-fsdev", f"local,id=out,path={outdir},security_model=none",
+            "-device", f"{arch.share},fsdev=out,mount_tag=pmmout"]
+
+
+def root_9p(arch: Arch, opts: VmOptions, outdir: Path) -> tuple[list[str], str]:
     """QEMU options and kernel command line for the host's / as the guest's
     root, read-only over 9p, and the writable share at $PMM_OUT."""
     append = ("root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro"
               f" init={ROOT}/scripts/guest/init.sh")
     qemu = ["-fsdev", "local,id=root,path=/,readonly=on,security_model=none",
-            "-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root",
-            "-fsdev", f"local,id=out,path={outdir},security_model=none",
-            "-device", "virtio-9p-pci,fsdev=out,mount_tag=pmmout"]
+            "-device", f"{arch.share},fsdev=root,mount_tag=/dev/root", *out_share(arch, outdir)]
     return qemu, append
 
 
-ROOTS = {"9p": root_9p}
+def root_initramfs(arch: Arch, opts: VmOptions, outdir: Path) -> tuple[list[str], str]:
+    """An initramfs of the flavour's guest programs (initramfs.py) as the
+    root, and the writable share at $PMM_OUT."""
+    return ["-initrd", str(initramfs.build(opts.flavour)), *out_share(arch, outdir)], "rdinit=/init"
+
+
+ROOTS = {"9p": root_9p, "initramfs": root_initramfs}
+
+# QEMU's virt device tree has no /reserved-memory: this overlay makes the
+# empty node that PMM's (and the tests') overlays add to, by path:
+# &{/reserved-memory} { pmm@50000000 { ... }; };
+RESERVED_MEMORY = """/dts-v1/;
+/plugin/;
+
+&{/} {
+	reserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+	};
+};
+"""
+
+
+def _dt(*cmd: str) -> None:
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Fail(f"{cmd[0]}: {(p.stderr or p.stdout).strip()} ({' '.join(cmd)})")
+
+
+def device_tree(arch: Arch, machine: list[str], overlays: list[str], outdir: Path) -> Path:
+    """QEMU's own device tree for these machine options (dumped once with
+    -machine dumpdtb, cached in build/dtb/), with /reserved-memory added when
+    it has none and the overlays merged (dtc -@, fdtoverlay): outdir/board.dtb,
+    and its source outdir/board.dts for reading."""
+    cache = BUILD / "dtb"
+    cache.mkdir(parents=True, exist_ok=True)
+    version = subprocess.run([arch.qemu, "--version"], capture_output=True, text=True).stdout
+    key = hashlib.sha256("\0".join([version, *machine]).encode()).hexdigest()[:16]
+    qemu_dtb = cache / f"qemu-{arch.name}-{key}.dtb"
+    if not qemu_dtb.is_file():
+        tmp = qemu_dtb.with_suffix(f".tmp{os.getpid()}")
+        _dt(arch.qemu, *machine, "-machine", f"dumpdtb={tmp}", "-nodefaults", "-display", "none")
+        tmp.rename(qemu_dtb)
+    dtbos = []
+    nodes = subprocess.run(["fdtget", "-l", str(qemu_dtb), "/"], capture_output=True, text=True).stdout
+    sources = [] if "reserved-memory" in nodes.split() else [outdir / "reserved-memory.dtso"]
+    if sources:
+        sources[0].write_text(RESERVED_MEMORY)
+    for n, src in enumerate([*sources, *map(Path, overlays)]):
+        if not src.is_file():
+            raise Fail(f"device tree overlay {src} does not exist")
+        dtbo = outdir / f"overlay-{n}-{src.stem}.dtbo"
+        _dt("dtc", "-@", "-q", "-I", "dts", "-O", "dtb", "-o", str(dtbo), str(src))
+        dtbos.append(str(dtbo))
+    board = outdir / "board.dtb"
+    if dtbos:
+        _dt("fdtoverlay", "-i", str(qemu_dtb), "-o", str(board), *dtbos)
+    else:
+        board.write_bytes(qemu_dtb.read_bytes())
+    subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", str(outdir / "board.dts"), str(board)],
+                   capture_output=True)
+    return board
 
 
 def _follow(path: Path, proc: subprocess.Popen, prefix: str) -> None:
@@ -162,24 +245,35 @@ def run(command: list[str], opts: VmOptions, share: dict[str, str] | None = None
     vm_id = f"{stamp()}-{opts.flavour}-{os.getpid()}-{random.randrange(32768)}"
     outdir, console = BUILD / "vm" / vm_id, LOGS / f"console-{vm_id}.log"
     if not kernel.is_file():
-        build = "scripts/pmm build" + (" --debug" if opts.flavour == "debug" else "")
+        build = "scripts/pmm build" + (" --debug" if kbuild.base_flavour(opts.flavour) == "debug" else "") \
+            + (f" --arch {arch.name}" if arch is not HOST_ARCH else "")
         return VmResult(CRASH, f"no {opts.flavour} kernel: run {build} first", outdir, console)
     accelerator = accelerator or accel(arch)
     outdir.mkdir(parents=True)
     paths.make_build_dirs()
     files = {"cmd.sh": shlex.join(command) + "\n", "cwd": os.getcwd() + "\n", "output": "",
              "guest.env": ("export PMM_KMEMLEAK_SCAN=1\n" if opts.flavour == "debug" else "")
-             + f"export PMM_ROOT={shlex.quote(str(ROOT))} PMM_FLAVOUR={opts.flavour}\n",
+             + f"export PMM_ROOT={shlex.quote(str(ROOT))} PMM_FLAVOUR={opts.flavour}"
+             f" PMM_ARCH={arch.name}\n"
+             + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in opts.env.items()),
              **(share or {})}
     for name, text in files.items():
         (outdir / name).write_text(text)
     (outdir / "console.log").symlink_to(console)
-    root_qemu, root_append = ROOTS[arch.root](arch, outdir)
-    append = f"console={arch.console} panic=-1 {arch.append} {root_append}" + (
-        f" {opts.cmdline}" if opts.cmdline else "")
-    qemu = [arch.qemu, "-accel", accelerator, *arch.machine, "-m", opts.mem, *numa_options(opts),
-            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-serial", f"file:{console}", "-kernel", str(kernel), "-append", append, *root_qemu]
+    machine = ["-accel", accelerator, *arch.machine, "-m", opts.mem, *numa_options(opts)]
+    try:
+        root_qemu, root_append = ROOTS[arch.root](arch, opts, outdir)
+        dtb = ["-dtb", str(device_tree(arch, machine, opts.dt_overlays, outdir))] if arch.dtb else []
+    except Fail as e:
+        return VmResult(CRASH, f"cannot prepare the guest: {e}", outdir, console)
+    if opts.dt_overlays and not arch.dtb:
+        return VmResult(CRASH, f"--dt-overlay: {arch.name} guests boot without a device tree",
+                        outdir, console)
+    append = " ".join(filter(None, [f"console={arch.console} panic=-1", arch.append, root_append,
+                                    opts.cmdline]))
+    qemu = [arch.qemu, *machine, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-serial", f"file:{console}", "-kernel", str(kernel), *dtb, "-append", append,
+            *root_qemu, *opts.qemu_args]
     (outdir / "qemu-cmdline").write_text(" ".join(qemu) + "\n")
     console.touch()
     with open(outdir / "qemu.log", "w") as qlog:
@@ -193,7 +287,10 @@ def run(command: list[str], opts: VmOptions, share: dict[str, str] | None = None
     rc = proc.wait()
     where = f"(console: {rel(console)})"
     if rc in (124, 137):
-        return VmResult(TIMEOUT, f"guest timed out after {opts.timeout} s {where}", outdir, console)
+        # A kernel that died before it could reboot (early in the boot) hangs.
+        fatal = [s for s in splat_lines(console) if FATAL.search(s)]
+        return VmResult(TIMEOUT, f"guest timed out after {opts.timeout} s"
+                        f"{f' (the kernel crashed: {fatal[0]})' if fatal else ''} {where}", outdir, console)
     if rc != 0:
         last = " ".join((outdir / "qemu.log").read_text(errors="replace").splitlines()[-3:])
         return VmResult(CRASH, f"qemu failed with status {rc}: {last} {where}", outdir, console)
