@@ -68,8 +68,11 @@ struct pmm_buffer {
 /**
  * struct pmm_attachment - an attachment of a PMM dma-buf to a device
  * @dev: the device.
- * @table: the block as a scatterlist: one entry, unless the block is
- *	larger than an entry can describe.
+ * @table: the block as a scatterlist, in entries no longer than @dev maps
+ *	in one segment; while mapped it is the importer's, whose pages
+ *	CONFIG_DMABUF_DEBUG scrambles.
+ * @sync: the same entries with @table's DMA addresses once it is mapped:
+ *	the table CPU access syncs, which only the exporter sees.
  * @list: entry in &pmm_buffer.attachments.
  * @dir: the direction @table is mapped for @dev with, %DMA_NONE while it
  *	is not mapped; protected by &pmm_buffer.lock.
@@ -77,6 +80,7 @@ struct pmm_buffer {
 struct pmm_attachment {
 	struct device *dev;
 	struct sg_table table;
+	struct sg_table sync;
 	struct list_head list;
 	enum dma_data_direction dir;
 };
@@ -84,19 +88,25 @@ struct pmm_attachment {
 /* Largest scatterlist entry: sg->length is an unsigned int. */
 #define PMM_SG_MAX_BYTES	(UINT_MAX & PAGE_MASK)
 
-static int pmm_sg_table_init(struct sg_table *table, struct pmm_block *block)
+/* The block in entries no longer than @dev may map in one segment. */
+static int pmm_sg_table_init(struct sg_table *table, struct pmm_block *block,
+			     struct device *dev)
 {
+	size_t max = min_t(size_t, PMM_SG_MAX_BYTES,
+			   dma_get_max_seg_size(dev)) & PAGE_MASK;
 	size_t left = pmm_block_size(block), len;
 	struct page *page = pmm_block_page(block);
-	unsigned int nents = DIV_ROUND_UP(left, PMM_SG_MAX_BYTES);
+	unsigned int nents;
 	struct scatterlist *sg;
 	int ret;
 
+	max = max_t(size_t, max, PAGE_SIZE);
+	nents = DIV_ROUND_UP(left, max);
 	ret = sg_alloc_table(table, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 	for_each_sgtable_sg(table, sg, nents) {
-		len = min_t(size_t, left, PMM_SG_MAX_BYTES);
+		len = min_t(size_t, left, max);
 		sg_set_page(sg, page, len, 0);
 		page = nth_page(page, len >> PAGE_SHIFT);
 		left -= len;
@@ -114,7 +124,13 @@ static int pmm_dmabuf_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = pmm_sg_table_init(&a->table, buffer->block);
+	ret = pmm_sg_table_init(&a->table, buffer->block, attachment->dev);
+	if (!ret) {
+		ret = pmm_sg_table_init(&a->sync, buffer->block,
+					attachment->dev);
+		if (ret)
+			sg_free_table(&a->table);
+	}
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -138,8 +154,23 @@ static void pmm_dmabuf_detach(struct dma_buf *dmabuf,
 	mutex_lock(&buffer->lock);
 	list_del(&a->list);
 	mutex_unlock(&buffer->lock);
+	sg_free_table(&a->sync);
 	sg_free_table(&a->table);
 	kfree(a);
+}
+
+/* The DMA addresses of a freshly mapped @a->table, for @a->sync. */
+static void pmm_sync_table_fill(struct pmm_attachment *a)
+{
+	struct scatterlist *from, *to = a->sync.sgl;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(&a->table, from, i) {
+		sg_dma_address(to) = sg_dma_address(from);
+		sg_dma_len(to) = sg_dma_len(from);
+		to = sg_next(to);
+	}
+	a->sync.nents = a->table.nents;
 }
 
 /*
@@ -155,8 +186,10 @@ static struct sg_table *pmm_dmabuf_map(struct dma_buf_attachment *attachment,
 
 	mutex_lock(&buffer->lock);
 	ret = dma_map_sgtable(attachment->dev, &a->table, dir, 0);
-	if (!ret)
+	if (!ret) {
+		pmm_sync_table_fill(a);
 		a->dir = dir;
+	}
 	mutex_unlock(&buffer->lock);
 	return ret ? ERR_PTR(ret) : &a->table;
 }
@@ -192,7 +225,7 @@ static int pmm_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					     pmm_block_size(buffer->block));
 	list_for_each_entry(a, &buffer->attachments, list)
 		if (a->dir != DMA_NONE)
-			dma_sync_sgtable_for_cpu(a->dev, &a->table, a->dir);
+			dma_sync_sgtable_for_cpu(a->dev, &a->sync, a->dir);
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
@@ -209,7 +242,8 @@ static int pmm_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 					pmm_block_size(buffer->block));
 	list_for_each_entry(a, &buffer->attachments, list)
 		if (a->dir != DMA_NONE)
-			dma_sync_sgtable_for_device(a->dev, &a->table, a->dir);
+			dma_sync_sgtable_for_device(a->dev, &a->sync,
+						    a->dir);
 	mutex_unlock(&buffer->lock);
 	return 0;
 }
