@@ -58,12 +58,62 @@ class VmResult:
     console: Path
 
 
-def splat_lines(console: Path) -> list[str]:
-    """The header line of every splat in a console log, without its timestamp."""
+# Splats of upstream code that PMM's tests provoke and PMM cannot fix: each
+# is reported (a skip with its reason), never silently dropped, and a splat
+# whose report names a PMM function is never one of them.
+KNOWN_SPLATS = ROOT / "scripts/tests/known-splats.txt"
+PMM_FRAME = re.compile(r"\bpmm_|\[pmm")
+
+
+@dataclass
+class Splat:
+    header: str                 # the line that makes it a splat, without its timestamp
+    report: str                 # the lines around it, up to the end of its trace
+    known: str = ""             # why it is a known upstream splat; "" when it is not
+
+
+def _known_splats() -> list[tuple[re.Pattern, re.Pattern, str]]:
+    """(header, report, why) of scripts/tests/known-splats.txt: blocks of
+    'header: RE', 'report: RE' and 'why: TEXT' lines."""
+    known, entry = [], {}
+    for ln in KNOWN_SPLATS.read_text().splitlines() + [""]:
+        if ln.startswith("#"):
+            continue
+        if not ln.strip():
+            if entry:
+                known.append((re.compile(entry["header"]), re.compile(entry["report"]), entry["why"]))
+            entry = {}
+            continue
+        key, _, val = ln.partition(":")
+        entry[key.strip()] = val.strip()
+    return known
+
+
+def splats(console: Path) -> list[Splat]:
+    """Every splat in a console log, each with its report and, if it is a
+    known upstream one, why."""
     if not console.is_file():
         return []
-    return [re.sub(r"^\[[^]]*\] ", "", ln.rstrip("\r"))
-            for ln in console.read_text(errors="replace").splitlines() if SPLAT.search(ln)]
+    lines = [re.sub(r"^\[[^]]*\] ", "", ln.rstrip("\r"))
+             for ln in console.read_text(errors="replace").splitlines()]
+    known = _known_splats()
+    found = []
+    for i, ln in enumerate(lines):
+        if not SPLAT.search(ln):
+            continue
+        end = next((j for j in range(i, min(i + 80, len(lines))) if "---[ end trace" in lines[j]),
+                   min(i + 80, len(lines)))
+        report = "\n".join(lines[max(0, i - 3):end + 1])
+        why = "" if PMM_FRAME.search(report) or FATAL.search(ln) else next(
+            (w for h, r, w in known if h.search(ln) and r.search(report)), "")
+        found.append(Splat(ln, report, why))
+    return found
+
+
+def splat_lines(console: Path) -> list[str]:
+    """The header line of every splat in a console log that is not a known
+    upstream one, without its timestamp."""
+    return [s.header for s in splats(console) if not s.known]
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
