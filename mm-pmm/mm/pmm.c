@@ -25,6 +25,9 @@
 #include "pmm.h"
 #include "pmm_alloc_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/pmm.h>
+
 /**
  * DOC: Overview
  *
@@ -87,6 +90,7 @@ struct pmm_type *__init pmm_type_declare(const char *name)
 	type->id = pmm_types_count++;
 	spin_lock_init(&type->lock);
 	pmm_pool_init(&type->pool, &pmm_policy_best_fit);
+	pmm_clear_type_init(type);
 	return type;
 }
 
@@ -157,6 +161,7 @@ static int __init pmm_init(void)
 	struct pmm_preload pre = {};
 	struct pmm_region *region;
 	struct pmm_type *type;
+	unsigned long flags;
 	unsigned int i, r;
 
 	/* As for the other caches of mm/: nothing works without it. */
@@ -166,7 +171,8 @@ static int __init pmm_init(void)
 		type = &pmm_types[i];
 		for (r = 0; r < type->nr_regions; r++) {
 			region = &type->regions[r];
-			if (pmm_preload_fill(&pre, GFP_KERNEL)) {
+			if (pmm_preload_fill(&pre, GFP_KERNEL) ||
+			    pmm_clear_region_init(type, region)) {
 				pmm_region_give_up(type, region);
 				continue;
 			}
@@ -182,10 +188,10 @@ static int __init pmm_init(void)
 					type->name, &region->base);
 			pmm_pages_set_offline(PHYS_PFN(region->base),
 					      region->size >> PAGE_SHIFT, true);
-			spin_lock_irq(&type->lock);
+			flags = pmm_type_lock(type);
 			pmm_pool_add_free(&type->pool, PHYS_PFN(region->base),
 					  region->size >> PAGE_SHIFT, r, &pre);
-			spin_unlock_irq(&type->lock);
+			pmm_type_unlock(type, flags);
 		}
 	}
 	pmm_preload_drain(&pre);
@@ -278,7 +284,7 @@ void pmm_type_stats(struct pmm_type *type, struct pmm_type_stats *stats)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&type->lock, flags);
+	flags = pmm_type_lock(type);
 	stats->total_pages = type->pool.total_pages;
 	stats->free_pages = type->pool.free_pages;
 	stats->largest_free_pages = pmm_pool_largest_free(&type->pool);
@@ -289,7 +295,45 @@ void pmm_type_stats(struct pmm_type *type, struct pmm_type_stats *stats)
 	stats->free_success = type->free_success;
 	stats->poisoned_pages = type->poisoned_pages;
 	stats->pinned_pages = type->pinned_pages;
-	spin_unlock_irqrestore(&type->lock, flags);
+	stats->dirty_pages = type->clear.dirty_pages;
+	pmm_type_unlock(type, flags);
+	stats->cleared_background_pages =
+		atomic_long_read(&type->clear.background_pages);
+	stats->cleared_on_alloc_pages =
+		atomic_long_read(&type->clear.on_alloc_pages);
+}
+
+/**
+ * pmm_hist_add() - count a duration in a histogram
+ * @hist: the histogram.
+ * @ns: the duration in nanoseconds.
+ *
+ * Context: any context.
+ */
+void pmm_hist_add(struct pmm_hist *hist, u64 ns)
+{
+	unsigned int bucket = ns ? min(fls64(ns) - 1, PMM_HIST_BUCKETS - 1) : 0;
+	s64 max = atomic64_read(&hist->max_ns);
+
+	atomic_long_inc(&hist->count[bucket]);
+	while ((u64)max < ns &&
+	       !atomic64_try_cmpxchg(&hist->max_ns, &max, ns))
+		;
+}
+
+/**
+ * pmm_hist_reset() - empty a histogram
+ * @hist: the histogram.
+ *
+ * Context: any context.
+ */
+void pmm_hist_reset(struct pmm_hist *hist)
+{
+	unsigned int i;
+
+	for (i = 0; i < PMM_HIST_BUCKETS; i++)
+		atomic_long_set(&hist->count[i], 0);
+	atomic64_set(&hist->max_ns, 0);
 }
 
 /**
@@ -340,49 +384,32 @@ void __init pmm_type_set_policy(struct pmm_type *type,
 
 static bool pmm_recheck_pinned(unsigned long mask);
 
+/*
+ * The range comes with its dirty pages, noted in @ticket to be cleared;
+ * without @zero they are only taken, and the block keeps what they hold.
+ */
 static struct pmm_extent *pmm_type_alloc(struct pmm_type *type,
 					 unsigned long nr_pages,
 					 unsigned int align_order,
-					 struct pmm_preload *pre)
+					 struct pmm_preload *pre,
+					 struct pmm_clear_ticket *ticket,
+					 bool zero)
 {
 	struct pmm_extent *ext;
 	unsigned long flags;
 
-	spin_lock_irqsave(&type->lock, flags);
+	flags = pmm_type_lock(type);
 	ext = pmm_pool_alloc(&type->pool, nr_pages, align_order, pre);
-	if (ext)
+	if (ext) {
 		type->alloc_success++;
-	else
+		pmm_clear_take(type, ext, ticket);
+		if (!zero)
+			ticket->nr_runs = 0;
+	} else {
 		type->alloc_fail++;
-	spin_unlock_irqrestore(&type->lock, flags);
-	return ext;
-}
-
-/*
- * Zero a block where every device will see the zeroes: through the CPU
- * cache, then out to memory for devices that do not snoop it, before any
- * of them can map the block. A device mapping made later for
- * DMA_FROM_DEVICE only invalidates the cache on some architectures (ARMv7),
- * which would drop zeroes still in it and leave the previous owner's data
- * under what the device does not write. A fatal signal ends the work: the
- * caller is dying, and clearing 32 MiB should not delay that.
- */
-static int pmm_block_zero(struct pmm_block *block)
-{
-	unsigned long start = block->extent->start, pfn;
-	unsigned long end = start + block->extent->nr_pages;
-
-	for (pfn = start; pfn < end; pfn++) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		clear_highpage(pfn_to_page(pfn));
-		cond_resched();
 	}
-#ifdef CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE
-	arch_sync_dma_for_device(PFN_PHYS(start), PFN_PHYS(end - start),
-				 DMA_TO_DEVICE);
-#endif
-	return 0;
+	pmm_type_unlock(type, flags);
+	return ext;
 }
 
 /**
@@ -396,7 +423,9 @@ static int pmm_block_zero(struct pmm_block *block)
  *	PAGE_SIZE << %PMM_MAX_ALIGN_ORDER.
  * @flags: %PMM_ALLOC_ZERO to zero the block. Without it the block holds
  *	what its previous owner left, unless init_on_alloc is on: then every
- *	block is zeroed, as every page from the page allocator is.
+ *	block is zeroed, as every page from the page allocator is. Free
+ *	space is cleared in the background, so that zeroes normally cost
+ *	the allocation nothing.
  *
  * This is where every allocation request is checked, from the kernel and,
  * through /dev/pmm and the dma-buf heaps, from user space: @size and
@@ -419,14 +448,19 @@ static int pmm_block_zero(struct pmm_block *block)
 struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 			    unsigned int flags)
 {
+	bool zero = (flags & PMM_ALLOC_ZERO) || want_init_on_alloc(GFP_KERNEL);
 	unsigned long mask, nr_pages, id;
+	struct pmm_clear_ticket ticket;
 	struct pmm_extent *ext = NULL;
 	struct pmm_preload pre = {};
 	unsigned int align_order = 0;
 	struct pmm_block *block;
+	u64 start_ns;
 	int ret;
 
 	might_sleep();
+	trace_pmm_alloc_start(type_mask, size, align, flags);
+	start_ns = local_clock();
 
 	if (flags & ~PMM_ALLOC_VALID_FLAGS)
 		return ERR_PTR(-EINVAL);
@@ -460,7 +494,7 @@ struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 
 	for_each_set_bit(id, &mask, pmm_types_count) {
 		ext = pmm_type_alloc(&pmm_types[id], nr_pages, align_order,
-				     &pre);
+				     &pre, &ticket, zero);
 		if (ext)
 			break;
 	}
@@ -468,7 +502,7 @@ struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 	if (!ext && pmm_recheck_pinned(mask)) {
 		for_each_set_bit(id, &mask, pmm_types_count) {
 			ext = pmm_type_alloc(&pmm_types[id], nr_pages,
-					     align_order, &pre);
+					     align_order, &pre, &ticket, zero);
 			if (ext)
 				break;
 		}
@@ -484,18 +518,26 @@ struct pmm_block *pmm_alloc(u32 type_mask, u64 size, u64 align,
 	block->file = NULL;
 	block->user_mapped = false;
 	INIT_LIST_HEAD(&block->pinned_node);
-	if ((flags & PMM_ALLOC_ZERO) || want_init_on_alloc(GFP_KERNEL)) {
-		ret = pmm_block_zero(block);
-		if (ret) {
-			pmm_block_put(block);
-			return ERR_PTR(ret);
-		}
+	/* Even without zeroes: the worker may still write to the range. */
+	ret = pmm_clear_block(block->type, &ticket);
+	if (ret) {
+		trace_pmm_alloc_finish(block->type->name, 0, nr_pages,
+				       align_order, 0,
+				       local_clock() - start_ns, ret);
+		pmm_block_put(block);
+		return ERR_PTR(ret);
 	}
+	start_ns = local_clock() - start_ns;
+	pmm_hist_add(&block->type->alloc_hist, start_ns);
+	trace_pmm_alloc_finish(block->type->name, ext->start, nr_pages,
+			       align_order, ticket.nr_pages, start_ns, 0);
 	return block;
 
 fail:
 	pmm_preload_drain(&pre);
 	kfree(block);
+	trace_pmm_alloc_finish("", 0, nr_pages, align_order, 0,
+			       local_clock() - start_ns, -ENOMEM);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(pmm_alloc);
@@ -533,14 +575,19 @@ static void pmm_take_out_poison(struct pmm_type *type, struct pmm_extent *ext,
 				struct list_head *done)
 {
 	struct pmm_poison *poison, *next;
+	struct pmm_extent *claimed;
 
 	lockdep_assert_held(&type->lock);
 	list_for_each_entry_safe(poison, next, &type->poison_pending, node) {
 		if (poison->pfn < ext->start ||
 		    poison->pfn >= ext->start + ext->nr_pages)
 			continue;
-		if (pmm_pool_claim(&type->pool, poison->pfn, 1, &poison->pre))
+		claimed = pmm_pool_claim(&type->pool, poison->pfn, 1,
+					 &poison->pre);
+		if (claimed) {
+			pmm_clear_take(type, claimed, NULL);
 			type->poisoned_pages++;
+		}
 		list_move(&poison->node, done);
 	}
 }
@@ -555,16 +602,19 @@ static void pmm_block_free(struct pmm_block *block)
 	unsigned long flags;
 
 	pmm_pages_set_offline(ext->start, ext->nr_pages, true);
-	spin_lock_irqsave(&type->lock, flags);
+	flags = pmm_type_lock(type);
 	/* Before the free: the extent merges with its neighbours there. */
 	{
 		struct pmm_extent range = *ext;
 
 		pmm_pool_free(&type->pool, ext);
+		pmm_clear_mark_dirty(type, &range);
 		pmm_take_out_poison(type, &range, &done);
+		trace_pmm_free(type->name, range.start, range.nr_pages);
 	}
 	type->free_success++;
-	spin_unlock_irqrestore(&type->lock, flags);
+	pmm_type_unlock(type, flags);
+	pmm_clear_kick(type);
 	list_for_each_entry_safe(poison, next, &done, node) {
 		pmm_preload_drain(&poison->pre);
 		kfree(poison);
@@ -610,10 +660,10 @@ static void pmm_block_park(struct pmm_block *block)
 	struct pmm_type *type = block->type;
 	unsigned long flags;
 
-	spin_lock_irqsave(&type->lock, flags);
+	flags = pmm_type_lock(type);
 	list_add_tail(&block->pinned_node, &type->pinned);
 	type->pinned_pages += block->extent->nr_pages;
-	spin_unlock_irqrestore(&type->lock, flags);
+	pmm_type_unlock(type, flags);
 	WRITE_ONCE(pmm_pinned_delay, HZ / 10);
 	mod_delayed_work(system_wq, &pmm_pinned_work, HZ / 10);
 }
@@ -632,24 +682,24 @@ static bool pmm_recheck_pinned(unsigned long mask)
 
 	for_each_set_bit(id, &mask, pmm_types_count) {
 		type = &pmm_types[id];
-		spin_lock_irqsave(&type->lock, flags);
+		flags = pmm_type_lock(type);
 		list_splice_init(&type->pinned, &check);
-		spin_unlock_irqrestore(&type->lock, flags);
+		pmm_type_unlock(type, flags);
 
 		list_for_each_entry_safe(block, next, &check, pinned_node) {
 			if (!pmm_block_pages_idle(block))
 				continue;
 			list_del(&block->pinned_node);
-			spin_lock_irqsave(&type->lock, flags);
+			flags = pmm_type_lock(type);
 			type->pinned_pages -= block->extent->nr_pages;
-			spin_unlock_irqrestore(&type->lock, flags);
+			pmm_type_unlock(type, flags);
 			pmm_block_free(block);
 			freed = true;
 		}
 
-		spin_lock_irqsave(&type->lock, flags);
+		flags = pmm_type_lock(type);
 		list_splice_init(&check, &type->pinned);
-		spin_unlock_irqrestore(&type->lock, flags);
+		pmm_type_unlock(type, flags);
 	}
 	return freed;
 }
@@ -673,13 +723,18 @@ static void pmm_pinned_fn(struct work_struct *work)
 static void pmm_block_release(struct kref *ref)
 {
 	struct pmm_block *block = container_of(ref, struct pmm_block, ref);
+	bool park;
 
 	/*
 	 * Looking at every page of a block is for a caller that can afford
 	 * it; one in interrupt context leaves it to the work item.
 	 */
-	if (READ_ONCE(block->user_mapped) &&
-	    (!in_task() || irqs_disabled() || !pmm_block_pages_idle(block)))
+	park = READ_ONCE(block->user_mapped) &&
+	       (!in_task() || irqs_disabled() || !pmm_block_pages_idle(block));
+
+	trace_pmm_release(block->type->name, block->extent->start,
+			  block->extent->nr_pages, park);
+	if (park)
 		return pmm_block_park(block);
 	pmm_block_free(block);
 }
@@ -804,13 +859,15 @@ bool pmm_memory_failure(unsigned long pfn)
 	}
 	poison->pfn = pfn;
 
-	spin_lock_irqsave(&type->lock, flags);
+	flags = pmm_type_lock(type);
 	ext = pmm_pool_claim(&type->pool, pfn, 1, &poison->pre);
-	if (ext)
+	if (ext) {
+		pmm_clear_take(type, ext, NULL);
 		type->poisoned_pages++;
-	else
+	} else {
 		list_add(&poison->node, &type->poison_pending);
-	spin_unlock_irqrestore(&type->lock, flags);
+	}
+	pmm_type_unlock(type, flags);
 
 	pr_warn("%s: page %#lx poisoned: %s\n", type->name, pfn,
 		ext ? "out of the free space" :

@@ -3,11 +3,14 @@
 #ifndef __MM_PMM_H__
 #define __MM_PMM_H__
 
+#include <linux/atomic.h>
 #include <linux/ioport.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/pmm.h>
+#include <linux/sched/clock.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "pmm_alloc.h"
 
@@ -19,11 +22,92 @@
  * @base: physical address of the first byte.
  * @size: length in bytes, a multiple of PAGE_SIZE.
  * @res: the range in /proc/iomem, as "PMM <type>".
+ * @dirty: bit i set: page i is free and not cleared yet (mm/pmm_clear.c).
  */
 struct pmm_region {
 	phys_addr_t base;
 	phys_addr_t size;
 	struct resource res;
+	unsigned long *dirty;
+};
+
+/*
+ * Histograms of durations in log2 buckets: bucket 0 counts [0, 2) ns,
+ * bucket i [2^i, 2^(i+1)) ns, the last one everything longer.
+ */
+#define PMM_HIST_BUCKETS	40
+
+/**
+ * struct pmm_hist - a histogram of durations
+ * @count: the buckets.
+ * @max_ns: the longest duration seen.
+ *
+ * Updated without a lock; a reset races with updates, and is exact only
+ * when nothing happens meanwhile.
+ */
+struct pmm_hist {
+	atomic_long_t count[PMM_HIST_BUCKETS];
+	atomic64_t max_ns;
+};
+
+void pmm_hist_add(struct pmm_hist *hist, u64 ns);
+void pmm_hist_reset(struct pmm_hist *hist);
+
+/**
+ * struct pmm_clear - background clearing of a type's free space
+ * @work: the worker, on the pmm_clear workqueue.
+ * @enabled: the worker may run; off, allocations clear what they take.
+ * @busy_start: first page frame of the run the worker clears now.
+ * @busy_end: the page frame after it; both 0 when the worker clears none.
+ * @seq: bumped when the worker finishes a run.
+ * @dirty_pages: free pages not cleared yet.
+ * @cursor_region: the region the worker looks at next.
+ * @cursor: the page of that region it looks from.
+ * @background_pages: pages the worker cleared.
+ * @on_alloc_pages: pages allocations cleared themselves.
+ *
+ * The type lock protects the fields from @busy_start to @cursor.
+ */
+struct pmm_clear {
+	struct work_struct work;
+	bool enabled;
+	unsigned long busy_start;
+	unsigned long busy_end;
+	unsigned long seq;
+	unsigned long dirty_pages;
+	unsigned int cursor_region;
+	unsigned long cursor;
+	atomic_long_t background_pages;
+	atomic_long_t on_alloc_pages;
+};
+
+/* Runs of dirty pages one allocation notes; more are cleared as one. */
+#define PMM_CLEAR_MAX_RUNS	4
+
+/**
+ * struct pmm_clear_run - a run of dirty pages
+ * @start: the first page frame.
+ * @nr_pages: its length in pages.
+ */
+struct pmm_clear_run {
+	unsigned long start;
+	unsigned long nr_pages;
+};
+
+/**
+ * struct pmm_clear_ticket - what an allocation has to clear
+ * @nr_runs: entries of @run.
+ * @run: the runs of dirty pages, by address.
+ * @nr_pages: dirty pages among them.
+ * @wait: the worker was clearing a part of the range.
+ * @seq: &pmm_clear.seq then; the worker is done when it changes.
+ */
+struct pmm_clear_ticket {
+	unsigned int nr_runs;
+	struct pmm_clear_run run[PMM_CLEAR_MAX_RUNS];
+	unsigned long nr_pages;
+	bool wait;
+	unsigned long seq;
 };
 
 /**
@@ -44,6 +128,10 @@ struct pmm_region {
  * @pinned: blocks freed while some page reference to them lived on.
  * @nr_regions: number of entries of @regions.
  * @regions: the ranges reserved at boot; region i of @pool is @regions[i].
+ * @clear: the clearing of its free space.
+ * @locked_at: local_clock() when @lock was taken.
+ * @lock_hist: how long @lock was held.
+ * @alloc_hist: how long its successful allocations took.
  */
 struct pmm_type {
 	char name[PMM_TYPE_NAME_MAX + 1];
@@ -61,7 +149,29 @@ struct pmm_type {
 	struct list_head pinned;
 	unsigned int nr_regions;
 	struct pmm_region regions[PMM_MAX_TYPE_REGIONS];
+	struct pmm_clear clear;
+	u64 locked_at;
+	struct pmm_hist lock_hist;
+	struct pmm_hist alloc_hist;
 };
+
+/* The type lock, timed for &pmm_type.lock_hist. */
+static inline unsigned long pmm_type_lock(struct pmm_type *type)
+	__acquires(&type->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&type->lock, flags);
+	type->locked_at = local_clock();
+	return flags;
+}
+
+static inline void pmm_type_unlock(struct pmm_type *type, unsigned long flags)
+	__releases(&type->lock)
+{
+	pmm_hist_add(&type->lock_hist, local_clock() - type->locked_at);
+	spin_unlock_irqrestore(&type->lock, flags);
+}
 
 /**
  * struct pmm_block - a physically contiguous block of one memory type
@@ -97,6 +207,9 @@ struct pmm_block {
  * @free_success: see &struct pmm_type.
  * @poisoned_pages: see &struct pmm_type.
  * @pinned_pages: see &struct pmm_type.
+ * @dirty_pages: free pages not cleared yet.
+ * @cleared_background_pages: pages the background worker cleared.
+ * @cleared_on_alloc_pages: pages allocations cleared themselves.
  */
 struct pmm_type_stats {
 	unsigned long total_pages;
@@ -109,6 +222,9 @@ struct pmm_type_stats {
 	unsigned long free_success;
 	unsigned long poisoned_pages;
 	unsigned long pinned_pages;
+	unsigned long dirty_pages;
+	unsigned long cleared_background_pages;
+	unsigned long cleared_on_alloc_pages;
 };
 
 const char *pmm_check_name(const char *name);
@@ -121,6 +237,16 @@ const struct pmm_policy *pmm_policy_by_name(const char *name);
 const char *pmm_type_policy_name(struct pmm_type *type);
 void pmm_type_set_policy(struct pmm_type *type,
 			 const struct pmm_policy *policy);
+
+void pmm_clear_type_init(struct pmm_type *type);
+int pmm_clear_region_init(struct pmm_type *type, struct pmm_region *region);
+void pmm_clear_mark_dirty(struct pmm_type *type,
+			  const struct pmm_extent *range);
+void pmm_clear_take(struct pmm_type *type, const struct pmm_extent *ext,
+		    struct pmm_clear_ticket *ticket);
+int pmm_clear_block(struct pmm_type *type, struct pmm_clear_ticket *ticket);
+void pmm_clear_kick(struct pmm_type *type);
+void pmm_clear_set_enabled(struct pmm_type *type, bool enabled);
 
 #ifdef CONFIG_PMM_OF
 void pmm_of_reserve(void);

@@ -14,6 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pmm.h>
+#include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/sort.h>
 
@@ -739,6 +740,163 @@ static void pmm_test_block_dma(struct kunit *test)
 }
 #endif
 
+/* Background clearing off for the test, back on after it. */
+static void clear_on(void *type)
+{
+	pmm_clear_set_enabled(type, true);
+}
+
+static void test_clear_off(struct kunit *test, struct pmm_type *type)
+{
+	pmm_clear_set_enabled(type, false);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, clear_on, type),
+			0);
+}
+
+/* Let the worker clear every dirty page of @type. */
+static void wait_clean(struct kunit *test, struct pmm_type *type)
+{
+	struct pmm_type_stats s;
+	unsigned int tries;
+
+	for (tries = 0; tries < 10000; tries++) {
+		pmm_type_stats(type, &s);
+		if (!s.dirty_pages)
+			return;
+		pmm_clear_kick(type);
+		flush_work(&type->clear.work);
+	}
+	KUNIT_FAIL(test, "%lu pages still dirty", s.dirty_pages);
+}
+
+/* With the worker off, an allocation clears exactly what was freed. */
+static void pmm_test_clear_on_alloc(struct kunit *test)
+{
+	struct pmm_type *type = pmm_type_by_id(0);
+	struct pmm_type_stats before, freed, after;
+	struct pmm_block *block;
+	phys_addr_t phys;
+
+	wait_clean(test, type);
+	test_clear_off(test, type);
+	block = test_alloc(test, BIT(0), SZ_256K, 0, PMM_ALLOC_ZERO);
+	phys = pmm_block_phys(block);
+	fill_block(block, 0xa5);
+	pmm_type_stats(type, &before);
+	drop_block(test, block);
+	pmm_type_stats(type, &freed);
+	KUNIT_EXPECT_EQ(test, freed.dirty_pages,
+			before.dirty_pages + SZ_256K / PAGE_SIZE);
+
+	block = test_alloc(test, BIT(0), SZ_256K, 0, PMM_ALLOC_ZERO);
+	pmm_type_stats(type, &after);
+	KUNIT_EXPECT_EQ(test, pmm_block_phys(block), phys);
+	KUNIT_EXPECT_TRUE(test, block_is(block, 0));
+	KUNIT_EXPECT_EQ(test, after.dirty_pages, before.dirty_pages);
+	KUNIT_EXPECT_EQ(test, after.cleared_on_alloc_pages,
+			before.cleared_on_alloc_pages + SZ_256K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, after.cleared_background_pages,
+			before.cleared_background_pages);
+}
+
+/* With the worker on, a freed block is cleared before it is reused. */
+static void pmm_test_clear_background(struct kunit *test)
+{
+	struct pmm_type *type = pmm_type_by_id(0);
+	struct pmm_type_stats before, after;
+	struct pmm_block *block;
+	phys_addr_t phys;
+
+	block = test_alloc(test, BIT(0), SZ_256K, 0, PMM_ALLOC_ZERO);
+	phys = pmm_block_phys(block);
+	fill_block(block, 0x5a);
+	pmm_type_stats(type, &before);
+	drop_block(test, block);
+	wait_clean(test, type);
+
+	block = test_alloc(test, BIT(0), SZ_256K, 0, PMM_ALLOC_ZERO);
+	pmm_type_stats(type, &after);
+	KUNIT_EXPECT_EQ(test, pmm_block_phys(block), phys);
+	KUNIT_EXPECT_TRUE(test, block_is(block, 0));
+	/* No memset on the allocation path. */
+	KUNIT_EXPECT_EQ(test, after.cleared_on_alloc_pages,
+			before.cleared_on_alloc_pages);
+	KUNIT_EXPECT_GE(test, after.cleared_background_pages,
+			before.cleared_background_pages + SZ_256K / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, after.dirty_pages, 0);
+}
+
+/*
+ * Allocations race the worker, which every free wakes: a zeroed block is
+ * all zeroes, and a block filled by its owner keeps what the owner wrote
+ * (the worker never writes to a block).
+ */
+static void pmm_test_clear_race(struct kunit *test)
+{
+	struct pmm_type *type = pmm_type_by_id(0);
+	struct pmm_block *block, *held[4] = {};
+	unsigned int i, slot, size;
+
+	for (i = 0; i < 400; i++) {
+		slot = i % ARRAY_SIZE(held);
+		if (held[slot]) {
+			KUNIT_EXPECT_TRUE_MSG(test, block_is(held[slot], slot + 1),
+					      "round %u", i);
+			drop_block(test, held[slot]);
+		}
+		size = (get_random_u32_below(64) + 1) * PAGE_SIZE;
+		block = test_alloc(test, BIT(0), size, 0,
+				   i & 1 ? PMM_ALLOC_ZERO : 0);
+		if (i & 1)
+			KUNIT_EXPECT_TRUE_MSG(test, block_is(block, 0),
+					      "round %u", i);
+		fill_block(block, slot + 1);
+		held[slot] = block;
+		if (!(i % 16))
+			cond_resched();
+	}
+	for (slot = 0; slot < ARRAY_SIZE(held); slot++)
+		KUNIT_EXPECT_TRUE(test, block_is(held[slot], slot + 1));
+	expect_type_stats(test, type);
+}
+
+/* Allocations and lock holds are counted in the type's histograms. */
+static void pmm_test_histograms(struct kunit *test)
+{
+	struct pmm_type *type = pmm_type_by_id(0);
+	unsigned long allocs = 0, holds = 0;
+	unsigned int i;
+
+	test_clear_off(test, type);
+	pmm_hist_reset(&type->alloc_hist);
+	pmm_hist_reset(&type->lock_hist);
+	for (i = 0; i < 3; i++)
+		drop_block(test, test_alloc(test, BIT(0), SZ_64K, 0,
+					    PMM_ALLOC_ZERO));
+	for (i = 0; i < PMM_HIST_BUCKETS; i++) {
+		allocs += atomic_long_read(&type->alloc_hist.count[i]);
+		holds += atomic_long_read(&type->lock_hist.count[i]);
+	}
+	KUNIT_EXPECT_EQ(test, allocs, 3);
+	/* Each allocation and each free takes the lock once. */
+	KUNIT_EXPECT_EQ(test, holds, 6);
+	KUNIT_EXPECT_GT(test, atomic64_read(&type->alloc_hist.max_ns), 0);
+
+	pmm_hist_add(&type->alloc_hist, 0);
+	pmm_hist_add(&type->alloc_hist, 1500);
+	pmm_hist_add(&type->alloc_hist, U64_MAX);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&type->alloc_hist.count[0]), 1);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&type->alloc_hist.count[10]), 1);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&type->alloc_hist.count[PMM_HIST_BUCKETS - 1]),
+			1);
+	KUNIT_EXPECT_EQ(test, (u64)atomic64_read(&type->alloc_hist.max_ns),
+			U64_MAX);
+	pmm_hist_reset(&type->alloc_hist);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&type->alloc_hist.max_ns), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&type->alloc_hist.count[10]), 0);
+}
+
 /* Last: every case left every type as the suite found it. */
 static void pmm_test_block_types_as_found(struct kunit *test)
 {
@@ -789,6 +947,10 @@ static struct kunit_case pmm_block_cases[] = {
 	KUNIT_CASE(pmm_test_block_init_on_alloc),
 	KUNIT_CASE(pmm_test_block_mask_order),
 	KUNIT_CASE(pmm_test_block_dma),
+	KUNIT_CASE(pmm_test_clear_on_alloc),
+	KUNIT_CASE(pmm_test_clear_background),
+	KUNIT_CASE_SLOW(pmm_test_clear_race),
+	KUNIT_CASE(pmm_test_histograms),
 	KUNIT_CASE(pmm_test_block_types_as_found),
 	{}
 };

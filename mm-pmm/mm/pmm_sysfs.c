@@ -9,6 +9,7 @@
 
 #include <linux/init.h>
 #include <linux/kobject.h>
+#include <linux/kstrtox.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -56,6 +57,35 @@ PMM_STAT_ATTR(alloc_fail, s.alloc_fail);
 PMM_STAT_ATTR(free_success, s.free_success);
 PMM_STAT_ATTR(poisoned_bytes, (u64)s.poisoned_pages << PAGE_SHIFT);
 PMM_STAT_ATTR(pinned_bytes, (u64)s.pinned_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(dirty_bytes, (u64)s.dirty_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(cleared_background_bytes,
+	      (u64)s.cleared_background_pages << PAGE_SHIFT);
+PMM_STAT_ATTR(cleared_on_alloc_bytes,
+	      (u64)s.cleared_on_alloc_pages << PAGE_SHIFT);
+
+static ssize_t background_clear_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(pmm_type_of(kobj)->clear.enabled));
+}
+
+static ssize_t background_clear_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	bool enabled;
+	int err;
+
+	err = kstrtobool(buf, &enabled);
+	if (err)
+		return err;
+	pmm_clear_set_enabled(pmm_type_of(kobj), enabled);
+	return count;
+}
+
+static struct kobj_attribute background_clear_attr =
+	__ATTR_RW(background_clear);
 
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -100,6 +130,10 @@ static struct attribute *pmm_type_attrs[] = {
 	&free_success_attr.attr,
 	&poisoned_bytes_attr.attr,
 	&pinned_bytes_attr.attr,
+	&dirty_bytes_attr.attr,
+	&cleared_background_bytes_attr.attr,
+	&cleared_on_alloc_bytes_attr.attr,
+	&background_clear_attr.attr,
 	&policy_attr.attr,
 	&regions_attr.attr,
 	NULL,

@@ -26,6 +26,8 @@ PACKAGES = [
     "gcc-i686-linux-gnu", "gcc-arm-linux-gnueabihf", "gcc-riscv64-linux-gnu",
     # the syscall fuzzer, run on /dev/pmm in the debug guest
     "trinity",
+    # PMM's trace events, recorded in the guest (the observe suite)
+    "trace-cmd",
 ]
 
 

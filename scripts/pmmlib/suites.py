@@ -76,6 +76,7 @@ TAP_PROGRAM = '{built} >"$PMM_RESULT"'
 # the command here.)
 TRINITY_SECONDS = int(os.environ.get("PMM_TRINITY_SECONDS", "30"))
 TRINITY = f'bash {GUEST}/trinity.sh {TRINITY_SECONDS} >"$PMM_RESULT"'
+OBSERVE = f'sh {GUEST}/observe.sh {{built}} >"$PMM_RESULT"'
 
 
 def kselftest(target: str) -> Callable[[str], Path]:
@@ -271,6 +272,8 @@ SUITES = [
     Suite("cxx-x11", "MIT-SHM with an unmodified Xvfb on PMM segments, and a hand-off benchmark",
           BOTH, cxx_program("pmm_x11_tests"), X11, tap.from_gtest_json,
           show=r"pixels compared|^MIT-SHM hand-off|^(frame|1080p|4K) "),
+    Suite("observe", "PMM's trace events through trace-cmd, its latency histograms in debugfs",
+          BOTH + ARM64, cxx_program("pmmctl"), OBSERVE, show=r"^# pmm|^# alloc_latency|^not ok"),
     Suite("ipc", "the kernel's tools/testing/selftests/ipc (SysV message queues)", BOTH,
           kselftest("ipc"), IPC_KSELFTEST),
     Suite("stress-ng", "stress-ng's shm-sysv and shm stressors", BOTH, guest=STRESS,
