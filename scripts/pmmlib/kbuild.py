@@ -21,10 +21,13 @@ from .proc import run, tail
 # A flavour is a kernel configuration: "default" and "debug" for the host's
 # architecture (x86_64), "<arch>-<flavour>" for another one (arm64-default:
 # cross-compiled, booted on QEMU's virt board). Its build is build/out/<flavour>.
-FLAVOURS = ("default", "debug", "arm64-default")
+FLAVOURS = ("default", "debug", "arm64-default", "kcsan")
+# Flavours a full scripts/pmm test leaves out unless asked for by name.
+OPTIONAL_FLAVOURS = ("kcsan",)
 # First-build object counts for the progress line, until a complete build
 # has recorded the real one in <out>/.pmm-nobjs.
-NOBJS_ESTIMATE = {"default": 1450, "debug": 1550, "bisect": 1450, "arm64-default": 1150}
+NOBJS_ESTIMATE = {"default": 1450, "debug": 1550, "bisect": 1450, "arm64-default": 1150,
+                  "kcsan": 1550}
 
 
 def arch_of(flavour: str) -> Arch:
@@ -34,7 +37,7 @@ def arch_of(flavour: str) -> Arch:
 
 
 def base_flavour(flavour: str) -> str:
-    """The configuration without its architecture: default or debug."""
+    """The configuration without its architecture: default, debug or kcsan."""
     return flavour.split("-", 1)[1] if arch_of(flavour) is not HOST_ARCH else flavour
 
 
@@ -62,11 +65,12 @@ def kmake(src: Path, out: Path, *args: str, arch: Arch = HOST_ARCH) -> list[str]
 
 
 def fragments(flavour: str) -> list[Path]:
-    """pmm.config, debug.config for the debug flavour, then the architecture's
-    own fragment (which may turn off what does not apply there)."""
+    """pmm.config, debug.config or kcsan.config for those flavours, then the
+    architecture's own fragment (which may turn off what does not apply there)."""
     config, arch = ROOT / "scripts/config", arch_of(flavour)
+    base = base_flavour(flavour)
     return [config / "pmm.config",
-            *([config / "debug.config"] if base_flavour(flavour) == "debug" else []),
+            *([config / f"{base}.config"] if base in ("debug", "kcsan") else []),
             *([config / arch.fragment] if arch.fragment else [])]
 
 

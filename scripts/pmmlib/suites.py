@@ -28,6 +28,8 @@ from .log import info
 from .paths import CMDLINE_CASES, DT_CASES, DT_DIR, GUEST, RESULTS, TREE, out_dir
 
 BOTH = ("default", "debug")     # the x86_64 kernels
+# KCSAN (a kernel of its own, not in the default run): the suites that race.
+KCSAN = ("kcsan",)
 DEFAULT = ("default",)
 ARM64 = ("arm64-default",)      # cross-compiled, booted on QEMU's virt board with a device tree
 HOST = ()       # no kernel flavour: runs once on the host
@@ -255,10 +257,10 @@ SUITES = [
           HOST, host=gate_tap),
     Suite("ctest", "userspace-cxx on the host: the allocator core's unit, model and fuzz tests, libpmm",
           HOST, host=cxx.ctest),
-    Suite("kunit", "the KUnit tests built into the kernel, run at boot", BOTH + ARM64, boot=kunit),
+    Suite("kunit", "the KUnit tests built into the kernel, run at boot", BOTH + ARM64 + KCSAN, boot=kunit),
     Suite("kselftest", "tools/testing/selftests/pmm: /dev/pmm, dma-bufs, SysV segments, page "
-          "references, races", BOTH + ARM64, kselftest("pmm"), PMM_KSELFTEST),
-    Suite("cxx-guest", "libpmm (pmm_guest_tests) on the kernel's /dev/pmm", BOTH + ARM64,
+          "references, races", BOTH + ARM64 + KCSAN, kselftest("pmm"), PMM_KSELFTEST),
+    Suite("cxx-guest", "libpmm (pmm_guest_tests) on the kernel's /dev/pmm", BOTH + ARM64 + KCSAN,
           cxx_program("pmm_guest_tests"), GTEST, tap.from_gtest_json),
     Suite("cxx-noexcept", "libpmm's exception-free API, built with -fno-exceptions", BOTH + ARM64,
           cxx_program("pmm_noexcept_tests"), GTEST, tap.from_gtest_json),
@@ -268,7 +270,7 @@ SUITES = [
           BOTH, cxx_program("pmm_media_tests"), GTEST, tap.from_gtest_json,
           show=r"^frame check:|^\[ (pipeline|vgem) +\]|# SKIP", note=media_note),
     Suite("dmabuf-heaps", "tools/testing/selftests/dmabuf-heaps on every heap, PMM's among them",
-          BOTH + ARM64, kselftest("dmabuf-heaps"), KSELFTEST, note=heaps_note),
+          BOTH + ARM64 + KCSAN, kselftest("dmabuf-heaps"), KSELFTEST, note=heaps_note),
     Suite("cxx-x11", "MIT-SHM with an unmodified Xvfb on PMM segments, and a hand-off benchmark",
           BOTH, cxx_program("pmm_x11_tests"), X11, tap.from_gtest_json,
           show=r"pixels compared|^MIT-SHM hand-off|^(frame|1080p|4K) "),
@@ -279,12 +281,12 @@ SUITES = [
     Suite("stress-ng", "stress-ng's shm-sysv and shm stressors", BOTH, guest=STRESS,
           show=r"^# stress-ng: (metrc: .*(shm|bogo)|fail|error)"),
     Suite("trinity", "trinity, the syscall fuzzer, on /dev/pmm and the PMM heaps, as root and "
-          "as uid 65534", ("debug",), guest=TRINITY, show=r"^# \[main\] Ran|^(not )?ok"),
+          "as uid 65534", ("debug",) + KCSAN, guest=TRINITY, show=r"^# \[main\] Ran|^(not )?ok"),
     Suite("hwpoison", "memory failure in the reserve under KASAN and lockdep: pmm_hwpoison_test "
           "in a debug boot of its own", ("debug",), host=hwpoison_debug),
-    Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH + ARM64,
+    Suite("leaks", "PMM's statistics back to their boot values after every guest suite", BOTH + ARM64 + KCSAN,
           boot=leaks),
-    Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH + ARM64,
+    Suite("splats", "no KASAN, lockdep, kmemleak, WARN, BUG, UBSAN or hung task report", BOTH + ARM64 + KCSAN,
           boot=splats),
     Suite("cmdline", "boot-time pmm= parsing: a boot per line of scripts/tests/cmdline-cases.txt",
           DEFAULT, host=cmdline_cases),

@@ -23,7 +23,7 @@ TEST_CMDLINE = "pmm=general:64M,fast:40M cma=64M vivid.allocators=1"
 CMDLINES = {"arm64-default": "pmm=general:64M,fast:40M cma=64M"}
 # KASAN, ACPI setup and the kmemleak scan make the debug boot slow under TCG;
 # a whole arm64 CPU emulated, the arm64 guest's too.
-BOOT_TIMEOUT = {"default": 300, "debug": 900, "arm64-default": 600}
+BOOT_TIMEOUT = {"default": 300, "debug": 900, "arm64-default": 600, "kcsan": 900}
 
 
 @dataclass
@@ -171,7 +171,8 @@ def main(only: list[str] | None, flavours: list[str] | None, arch: str | None = 
     arch: only the flavours of that architecture (arm64: the arm64 part)."""
     t = Timer()
     paths.make_build_dirs()
-    of_arch = [f for f in kbuild.FLAVOURS if arch is None or kbuild.arch_of(f).name == arch]
+    of_arch = [f for f in kbuild.FLAVOURS if (arch is None or kbuild.arch_of(f).name == arch)
+               and (f not in kbuild.OPTIONAL_FLAVOURS or f in (flavours or []))]
     if flavours and arch:
         flavours = [f for f in flavours if f in of_arch]
     if only:

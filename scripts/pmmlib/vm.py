@@ -63,6 +63,7 @@ class VmResult:
 # whose report names a PMM function is never one of them.
 KNOWN_SPLATS = ROOT / "scripts/tests/known-splats.txt"
 PMM_FRAME = re.compile(r"\bpmm_|\[pmm")
+KCSAN_RACE = re.compile(r"BUG: KCSAN: ")
 
 
 @dataclass
@@ -106,6 +107,8 @@ def splats(console: Path) -> list[Splat]:
         report = "\n".join(lines[max(0, i - 3):end + 1])
         why = "" if PMM_FRAME.search(report) or FATAL.search(ln) else next(
             (w for h, r, w in known if h.search(ln) and r.search(report)), "")
+        if not why and KCSAN_RACE.search(ln) and not PMM_FRAME.search(report):
+            why = "a data race KCSAN found outside PMM's code"
         found.append(Splat(ln, report, why))
     return found
 
