@@ -58,8 +58,15 @@ def main():
                 if parts != int(lat[(op, "all")]["count"]):
                     errors.append("%s/%s: %s outcomes add up to %d, not %s" % (
                         w, a, op, parts, lat[(op, "all")]["count"]))
-            if int(lat.get(("alloc", "fail"), {"count": 0})["count"]) != int(r["failures"]):
+            # The percentile rows leave the preempted samples out; the
+            # failure count has them all.
+            fails = int(lat.get(("alloc", "fail"), {"count": 0})["count"])
+            if not fails <= int(r["failures"]) <= fails + int(r["preempted"]):
                 errors.append("%s/%s: failures differ from the fail outcome" % (w, a))
+            clean = sum(int(lat[(op, "all")]["count"]) for op in ("alloc", "free")
+                        if (op, "all") in lat)
+            if clean + int(r["preempted"]) != int(r["ops"]):
+                errors.append("%s/%s: clean + preempted samples != ops" % (w, a))
     for x in latency:
         if int(x["count"]) == 0:
             continue

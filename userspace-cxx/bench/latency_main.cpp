@@ -45,6 +45,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "baselines.hpp"
 #include "mix.hpp"
 #include "op_timer.hpp"
@@ -86,30 +88,35 @@ constexpr bool is_bitmap(AllocKind k)
 }
 
 // Samples of one workload x allocator, over all its seeds; sized up front.
+// A sample is "preempted" when the thread was switched out involuntarily
+// around it: the scheduler's time, not the allocator's (the kernel calls
+// the allocator with the pool's spinlock held, preemption off).
 class SampleStore {
 public:
     void reserve(size_t n)
     {
         ticks_.assign(n, 0);
-        outcomes_.assign(n, kExact);
+        outcomes_.assign(n, 0);
     }
-    void push(uint64_t ticks, Outcome o)
+    void push(uint64_t ticks, Outcome o, bool preempted)
     {
         if (size_ == ticks_.size()) {
             dropped_++;
             return;
         }
         ticks_[size_] = uint32_t(std::min<uint64_t>(ticks, UINT32_MAX));
-        outcomes_[size_++] = o;
+        outcomes_[size_++] = uint8_t(o | (preempted ? kPreempted : 0));
     }
     [[nodiscard]] size_t size() const { return size_; }
     [[nodiscard]] size_t dropped() const { return dropped_; }
     [[nodiscard]] uint32_t ticks(size_t i) const { return ticks_[i]; }
-    [[nodiscard]] Outcome outcome(size_t i) const { return outcomes_[i]; }
+    [[nodiscard]] Outcome outcome(size_t i) const { return Outcome(outcomes_[i] & ~kPreempted); }
+    [[nodiscard]] bool preempted(size_t i) const { return outcomes_[i] & kPreempted; }
 
 private:
+    static constexpr uint8_t kPreempted = 0x80;
     std::vector<uint32_t> ticks_;
-    std::vector<Outcome> outcomes_;
+    std::vector<uint8_t> outcomes_;
     size_t size_ = 0, dropped_ = 0;
 };
 
@@ -146,6 +153,7 @@ struct Config {
     unsigned trace_replays_warm = 1;
     bool verify = false;
     bool tsc = true;
+    bool preempt_check = true;
     std::string out_dir, trace_path, only;
 };
 
@@ -312,9 +320,9 @@ private:
 template <class A> class Driver {
 public:
     Driver(AllocKind kind, const std::vector<Region> &regions, size_t slots, const OpTimer &timer,
-           Result &result, bool verify)
+           Result &result, bool verify, bool preempt_check = true)
         : alloc_(kind, regions, slots), timer_(timer), result_(result), requested_(slots, 0),
-          name_(kAllocNames[kind])
+          name_(kAllocNames[kind]), preempt_check_(preempt_check)
     {
         for (const Region &r : regions)
             total_ += r.nr_pages;
@@ -344,7 +352,7 @@ public:
             failed_ = true;
         }
         if (timing_) {
-            result_.samples.push(t1 - t0, ok ? alloc_.alloc_outcome(slot) : kFail);
+            result_.samples.push(t1 - t0, ok ? alloc_.alloc_outcome(slot) : kFail, preempted());
             result_.allocs++;
             if (ok) {
                 result_.requested += double(nr);
@@ -373,7 +381,7 @@ public:
         if (verifier_)
             verifier_->on_free(p);
         if (timing_)
-            result_.samples.push(t1 - t0, alloc_.free_outcome());
+            result_.samples.push(t1 - t0, alloc_.free_outcome(), preempted());
     }
 
     void start_timing()
@@ -381,6 +389,7 @@ public:
         timing_ = true;
         failed_ = false;
         util_before_failure_ = occupancy();
+        switches_ = involuntary_switches();
     }
     [[nodiscard]] bool live(size_t slot) const { return alloc_.live(slot); }
     [[nodiscard]] unsigned long ops() const { return ops_; }
@@ -397,6 +406,23 @@ public:
     A &allocator() { return alloc_; }
 
 private:
+    static long involuntary_switches()
+    {
+        rusage ru{};
+        getrusage(RUSAGE_THREAD, &ru);
+        return ru.ru_nivcsw;
+    }
+    // Switched out since the previous timed operation ended? One system call
+    // per operation, after its timer stops; it flags the harness's work
+    // between two operations too (conservative).
+    bool preempted()
+    {
+        if (!preempt_check_)
+            return false;
+        const long now = involuntary_switches();
+        return std::exchange(switches_, now) != now;
+    }
+
     A alloc_;
     const OpTimer &timer_;
     Result &result_;
@@ -404,6 +430,8 @@ private:
     const char *name_;
     std::optional<Verifier> verifier_;
     unsigned long total_ = 0, used_ = 0, ops_ = 0;
+    bool preempt_check_;
+    long switches_ = 0;
     bool timing_ = false, failed_ = false;
     double util_before_failure_ = 0, occupancy_sum_ = 0;
     unsigned long occupancy_samples_ = 0;
@@ -635,7 +663,7 @@ template <class A> void run_trace(const Context &ctx, AllocKind kind, Result &r)
         }
     }
     for (unsigned seed = 0; seed < ctx.cfg.seeds; seed++) {
-        Driver<A> d(kind, s.regions, s.slots, ctx.timer, r, ctx.cfg.verify);
+        Driver<A> d(kind, s.regions, s.slots, ctx.timer, r, ctx.cfg.verify, ctx.cfg.preempt_check);
         d.start_timing();
         replay(d, s, 0, s.ops.size());
         finish_seed(d, r, d.util_before_failure(), true);
@@ -651,7 +679,7 @@ template <class A> void run_sessions(const Context &ctx, AllocKind kind, Result 
         // Long enough for the longest warm-up, then the timed operations.
         const Stream s = sessions_stream(seed, 8 * kLive + kWarmChunks * warm_chunk(kLive) + 1000 +
                                                    ctx.cfg.timed_ops);
-        Driver<A> d(kind, s.regions, s.slots, ctx.timer, r, ctx.cfg.verify);
+        Driver<A> d(kind, s.regions, s.slots, ctx.timer, r, ctx.cfg.verify, ctx.cfg.preempt_check);
         size_t pos = 0;
         const size_t warm_limit = s.ops.size() - ctx.cfg.timed_ops;
         auto step = [&] {
@@ -690,7 +718,8 @@ void run_occupancy(const Context &ctx, AllocKind kind, const Spec &spec, Result 
     r.samples.reserve(ctx.cfg.seeds * (ctx.cfg.timed_ops + largest + 2));
     for (unsigned seed = 0; seed < ctx.cfg.seeds; seed++) {
         Rng rng(seed * 7919 + unsigned(spec.occupancy * 1000));
-        Driver<A> d(kind, trace.regions, slots, ctx.timer, r, ctx.cfg.verify);
+        Driver<A> d(kind, trace.regions, slots, ctx.timer, r, ctx.cfg.verify,
+                    ctx.cfg.preempt_check);
         std::vector<uint32_t> live, spare;
         live.reserve(slots);
         spare.reserve(slots);
@@ -799,7 +828,7 @@ void run_adversary(const Context &ctx, AllocKind kind, const Spec &spec, Result 
     r.samples.reserve(ctx.cfg.seeds * ctx.cfg.adv_timed_ops + 16);
     for (unsigned seed = 0; seed < ctx.cfg.seeds; seed++) {
         const Adversary a = adversary(spec.type, ctx.cfg.adv_extents, seed);
-        Driver<A> d(kind, a.regions, a.slots, ctx.timer, r, ctx.cfg.verify);
+        Driver<A> d(kind, a.regions, a.slots, ctx.timer, r, ctx.cfg.verify, ctx.cfg.preempt_check);
         Stream setup{a.regions, a.setup, a.slots};
         replay(d, setup, 0, setup.ops.size());
         Rng rng(seed * 104729 + 3);
@@ -836,7 +865,7 @@ void run_sweep(const Context &ctx, AllocKind kind, const Spec &spec, unsigned se
     r.samples.reserve(seeds * (ctx.cfg.timed_ops + 2));
     for (unsigned seed = 0; seed < seeds; seed++) {
         Rng rng(seed * 1000003 + spec.n * 2 + spec.aligned);
-        Driver<A> d(kind, regions, spec.n, ctx.timer, r, ctx.cfg.verify);
+        Driver<A> d(kind, regions, spec.n, ctx.timer, r, ctx.cfg.verify, ctx.cfg.preempt_check);
         auto draw_alloc = [&](size_t slot) {
             const unsigned long nr = rng.between(1, 64);
             const unsigned order =
@@ -952,13 +981,17 @@ Percentiles percentiles(std::vector<double> &v)
     return p;
 }
 
-// Group "all" of op "alloc", "free" or "all"; or one outcome.
-Percentiles group(const Result &r, const OpTimer &timer, const char *op, int outcome)
+// Group "all" of op "alloc", "free" or "all"; or one outcome. Without the
+// preempted samples unless @with_preempted.
+Percentiles group(const Result &r, const OpTimer &timer, const char *op, int outcome,
+                  bool with_preempted = false)
 {
     std::vector<double> v;
     v.reserve(r.samples.size());
     for (size_t i = 0; i < r.samples.size(); i++) {
         const Outcome o = r.samples.outcome(i);
+        if (!with_preempted && r.samples.preempted(i))
+            continue;
         if (outcome >= 0 ? o != outcome
                          : (!std::strcmp(op, "alloc") && !is_alloc(o)) ||
                                (!std::strcmp(op, "free") && is_alloc(o)))
@@ -988,13 +1021,17 @@ void write_outputs(const Config &cfg, const OpTimer &timer, const std::vector<Re
     sum << "workload,allocator,status,seeds,ops,allocs,failures,util_kind,utilisation,"
            "internal_waste_pct,p50_ns,p99_ns,p999_ns,max_ns,alloc_p50_ns,alloc_p999_ns,"
            "free_p50_ns,free_p999_ns,warm_ops_per_seed,stationary_seeds,tree_height,"
-           "free_extents_end,dropped_samples\n";
-    std::printf("\n%-22s %-18s %-5s %9s %9s %9s %10s %8s %8s %7s\n", "workload", "allocator", "op",
-                "p50 ns", "p99 ns", "p99.9 ns", "max ns", "ops", "failures", "util");
+           "free_extents_end,dropped_samples,preempted,p999_with_preempted_ns,"
+           "max_with_preempted_ns\n";
+    // Percentiles and ops without the preempted samples; "preempted" counts
+    // those left out (allocations and frees together, on the alloc line).
+    std::printf("\n%-22s %-18s %-5s %9s %9s %9s %10s %8s %8s %7s %9s\n", "workload", "allocator",
+                "op", "p50 ns", "p99 ns", "p99.9 ns", "max ns", "ops", "failures", "util",
+                "preempted");
     for (const Result &r : results) {
         if (!r.skipped.empty()) {
             sum << r.workload << ',' << r.allocator << ",skipped,0,0,0,0," << r.util_kind
-                << std::string(15, ',') << '\n';
+                << std::string(18, ',') << '\n';
             std::printf("%-22s %-18s skipped: %s\n", r.workload.c_str(), r.allocator.c_str(),
                         r.skipped.c_str());
             continue;
@@ -1005,6 +1042,7 @@ void write_outputs(const Config &cfg, const OpTimer &timer, const std::vector<Re
                 << '\n';
         };
         const Percentiles all = group(r, timer, "all", -1);
+        const Percentiles raw = group(r, timer, "all", -1, true);
         const Percentiles alloc = group(r, timer, "alloc", -1);
         const Percentiles free = group(r, timer, "free", -1);
         row("all", "all", all);
@@ -1012,16 +1050,18 @@ void write_outputs(const Config &cfg, const OpTimer &timer, const std::vector<Re
         row("free", "all", free);
         for (int o = 0; o < kOutcomes; o++)
             row(is_alloc(Outcome(o)) ? "alloc" : "free", kOutcomeNames[o], group(r, timer, "", o));
-        sum << r.workload << ',' << r.allocator << ",ok," << r.seeds << ',' << all.count << ','
+        sum << r.workload << ',' << r.allocator << ",ok," << r.seeds << ',' << raw.count << ','
             << r.allocs << ',' << r.failures << ',' << r.util_kind << ',' << utilisation(r) << ','
             << waste_pct(r) << ',' << all.p50 << ',' << all.p99 << ',' << all.p999 << ',' << all.max
             << ',' << alloc.p50 << ',' << alloc.p999 << ',' << free.p50 << ',' << free.p999 << ','
             << (r.seeds ? r.warm_ops_sum / r.seeds : 0) << ',' << r.stationary_seeds << ','
-            << r.tree_height << ',' << r.free_extents_end << ',' << r.samples.dropped() << '\n';
+            << r.tree_height << ',' << r.free_extents_end << ',' << r.samples.dropped() << ','
+            << raw.count - all.count << ',' << raw.p999 << ',' << raw.max << '\n';
         for (const auto &[op, p] : {std::pair{"alloc", alloc}, std::pair{"free", free}})
-            std::printf("%-22s %-18s %-5s %9.0f %9.0f %9.0f %10.0f %8zu %8lu %6.1f%%\n",
+            std::printf("%-22s %-18s %-5s %9.0f %9.0f %9.0f %10.0f %8zu %8lu %6.1f%% %9zu\n",
                         r.workload.c_str(), r.allocator.c_str(), op, p.p50, p.p99, p.p999, p.max,
-                        p.count, std::strcmp(op, "alloc") ? 0UL : r.failures, 100 * utilisation(r));
+                        p.count, std::strcmp(op, "alloc") ? 0UL : r.failures, 100 * utilisation(r),
+                        std::strcmp(op, "alloc") ? size_t(0) : raw.count - all.count);
     }
     meta << "key,value\n"
          << "timer," << timer.name() << '\n'
@@ -1038,7 +1078,9 @@ void write_outputs(const Config &cfg, const OpTimer &timer, const std::vector<Re
          << "adv_extents," << cfg.adv_extents << '\n'
          << "bitmap_max_n," << cfg.bitmap_max_n << '\n'
          << "build," << PMM_BUILD_TYPE << (PMM_SANITIZED ? " with ASan/UBSan" : "") << '\n'
-         << "verify," << (cfg.verify ? "yes" : "no") << '\n';
+         << "verify," << (cfg.verify ? "yes" : "no") << '\n'
+         << "preempt_check,"
+         << (cfg.preempt_check ? "yes (percentiles without the preempted samples)" : "no") << '\n';
     std::printf("\ntimer: %s, resolution %.1f ns, overhead median %.1f ns (subtracted), "
                 "min %.1f ns\n",
                 timer.name(), timer.resolution_ns(), timer.overhead_median_ns(),
@@ -1083,7 +1125,7 @@ std::string skip_reason(const Config &cfg, const Spec &spec, AllocKind kind)
     std::fprintf(stderr,
                  "usage: pmm_latency --trace=FILE [--out=DIR] [--quick | --smoke | --full]\n"
                  "       [--seeds=N] [--large-seeds=N] [--only=WORKLOAD_PREFIX] [--verify]\n"
-                 "       [--timer=tsc|clock]\n");
+                 "       [--timer=tsc|clock] [--no-preempt-check]\n");
     std::exit(2);
 }
 
@@ -1119,6 +1161,8 @@ int main(int argc, char **argv)
             cfg.tsc = *v != "clock";
         else if (a == "--verify")
             cfg.verify = true;
+        else if (a == "--no-preempt-check")
+            cfg.preempt_check = false;
         else if (a == "--quick") {
             // About a minute: 3 seeds, n up to 1e5, bitmaps up to 1e4.
             cfg.seeds = 3;

@@ -142,6 +142,14 @@ def latency_section(out):
                  meta.get("build", "?")))
     L.append("**Compare figures only within this run**: the machine was shared (see above), so"
              " absolute values, and tails most of all, carry the other jobs' noise.\n")
+    if meta.get("preempt_check", "").startswith("yes"):
+        L.append("Samples during which the thread was switched out involuntarily (its"
+                 " `ru_nivcsw` moved since the previous operation) are left out of the"
+                 " percentiles and counted under `preempted`: that is scheduler time, and the"
+                 " kernel calls the allocator under the pool's spinlock, preemption off."
+                 " `latency-summary.csv` also has p99.9 and max with them"
+                 " (`p999_with_preempted_ns`, `max_with_preempted_ns`). Time stolen by the"
+                 " hypervisor is not seen and stays in.\n")
 
     sweep_keys = [w for w in workloads if w.startswith("sweep-n") and not w.endswith("aligned")]
     head = "sweep-n100000" if "sweep-n100000" in workloads else (sweep_keys[-1] if sweep_keys else None)
@@ -182,23 +190,23 @@ def latency_section(out):
              " `tree h`: PMM's index height at the end of a seed (trace: the highest, sampled"
              " every 1000 operations of the untimed replay).\n")
     L.append("| workload | allocator | alloc p50 | p99 | p99.9 | max | free p50 | p99 | p99.9 |"
-             " max | ops | failures | util | waste | tree h |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+             " max | ops | preempted | failures | util | waste | tree h |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for w in workloads:
         for a in LAT_ALLOCATORS:
             r = by.get((w, a))
             if r is None:
                 continue
             if r["status"] != "ok":
-                L.append("| %s | %s | skipped |||||||||||||" % (w, a))
+                L.append("| %s | %s | skipped ||||||||||||||" % (w, a))
                 continue
             al = lat.get((w, a, "alloc", "all"), {})
             fr = lat.get((w, a, "free", "all"), {})
-            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                      % (w, a, num(al.get("p50_ns")), num(al.get("p99_ns")),
                         num(al.get("p999_ns")), num(al.get("max_ns")), num(fr.get("p50_ns")),
                         num(fr.get("p99_ns")), num(fr.get("p999_ns")), num(fr.get("max_ns")),
-                        r["ops"], r["failures"], num(float(r["utilisation"]) * 100, "%.1f%%"),
+                        r["ops"], r.get("preempted", ""), r["failures"], num(float(r["utilisation"]) * 100, "%.1f%%"),
                         num(r["internal_waste_pct"], "%.2f%%"),
                         r["tree_height"] if a.startswith("pmm") else ""))
     L.append("")
@@ -232,8 +240,14 @@ def latency_section(out):
     if latency_plots(out, summary):
         L.append("![latency sweep](latency-sweep.svg)\n")
     L.append("Raw data: `latency.csv` (every workload, allocator, operation and outcome),"
-             " `latency-summary.csv`, `latency-meta.csv`. What each workload and baseline is:"
-             " the header comments of `bench/latency_main.cpp` and `bench/baselines.hpp`.\n")
+             " `latency-summary.csv`, `latency-meta.csv`, `latency-table.txt`. What each"
+             " workload and baseline is: the header comments of `bench/latency_main.cpp` and"
+             " `bench/baselines.hpp`.\n")
+    # Reading the figures (and what they leave out) is kept by hand.
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "LATENCY-NOTES.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L.append(f.read().rstrip() + "\n")
     return L
 
 
