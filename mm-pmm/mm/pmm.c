@@ -403,8 +403,10 @@ static struct pmm_extent *pmm_type_alloc(struct pmm_type *type,
 	if (ext) {
 		type->alloc_success++;
 		pmm_clear_take(type, ext, ticket);
-		if (!zero)
+		if (!zero) {
 			ticket->nr_runs = 0;
+			ticket->nr_pages = 0;
+		}
 	} else {
 		type->alloc_fail++;
 	}

@@ -17,15 +17,23 @@
 #include <linux/iosys-map.h>
 #include <linux/pmm.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 
 #include "pmm.h"
 
 #define PMM_TEST_SIZE	(64 * PAGE_SIZE)
 
+/* The cases hold a few blocks of PMM_TEST_SIZE at once. */
 static struct pmm_type *pmm_test_type(struct kunit *test)
 {
+	struct pmm_type_stats stats;
+
 	if (!pmm_nr_types())
 		kunit_skip(test, "no memory type: boot with pmm=");
+	pmm_type_stats(pmm_type_by_id(0), &stats);
+	if (stats.largest_free_pages < 4 * PMM_TEST_SIZE / PAGE_SIZE)
+		kunit_skip(test, "type 0 has no free extent of %lu KiB",
+			   4 * PMM_TEST_SIZE / SZ_1K);
 	return pmm_type_by_id(0);
 }
 

@@ -6,11 +6,10 @@
 // assertions: scripts/pmm bench --guest runs it and keeps its output.
 //
 // For each source and size (64 KiB, 1 MiB, 4 MiB, 32 MiB), two patterns:
-//   spaced:       one buffer every --interval-ms (20), 4 held, as a
-//                 pipeline allocates; the background worker has time.
-//   back-to-back: allocate and free with no pause, 4 held; sustained
-//                 throughput, bounded by clearing bandwidth, against a
-//                 plain memset of the same size.
+//   spaced:       one buffer every --interval-ms (20), the 4 newest held,
+//                 as a pipeline allocates; the background worker has time.
+//   back-to-back: the same with no pause; sustained throughput, bounded by
+//                 clearing bandwidth, against a plain memset of the size.
 // and two conditions: idle, and with --pressure-percent (70) of the free
 // RAM in shmem (a memfd, written), which CMA must migrate out of its area.
 //
@@ -24,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <fcntl.h>
 #include <memory>
 #include <optional>
@@ -89,23 +89,25 @@ struct Run {
 
 constexpr unsigned kHeld = 4;
 
-// @samples allocations, @interval apart (0: back to back), kHeld held: the
-// oldest is freed before each new one.
+// @samples allocations, @interval apart (0: back to back). As a pipeline's
+// buffer ring: each new buffer is allocated, then the oldest of the kHeld + 1
+// live ones is freed, so that a freed buffer is reused one allocation later
+// (back to back: at once, the clearing then lands on the allocation).
 Run measure(const Source &src, std::uint64_t size, unsigned samples,
             std::chrono::milliseconds interval)
 {
     Run run;
     run.alloc.reserve(samples);
     run.free.reserve(samples);
-    std::vector<pmm::Block> held(kHeld);
+    std::deque<pmm::Block> held;
+    auto freeOldest = [&] {
+        std::uint64_t t = nowNs();
+        held.front().reset();
+        run.free.push_back(nowNs() - t);
+        held.pop_front();
+    };
     const std::uint64_t start = nowNs();
     for (unsigned i = 0; i < samples; i++) {
-        pmm::Block &slot = held[i % kHeld];
-        if (slot) {
-            std::uint64_t t = nowNs();
-            slot.reset();
-            run.free.push_back(nowNs() - t);
-        }
         std::uint64_t t = nowNs();
         auto block = src.allocate(size);
         std::uint64_t dt = nowNs() - t;
@@ -113,18 +115,15 @@ Run measure(const Source &src, std::uint64_t size, unsigned samples,
             run.failures++;
         } else {
             run.alloc.push_back(dt);
-            slot = std::move(block.value());
+            held.push_back(std::move(block.value()));
         }
+        if (held.size() > kHeld)
+            freeOldest();
         if (interval.count())
             std::this_thread::sleep_for(interval);
     }
-    for (auto &b : held) {
-        std::uint64_t t = nowNs();
-        if (b) {
-            b.reset();
-            run.free.push_back(nowNs() - t);
-        }
-    }
+    while (!held.empty())
+        freeOldest();
     run.wallNs = nowNs() - start;
     return run;
 }
