@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 
     std::vector<Source> sources;
     sources.push_back(
-        Source{.name = "pmm-dev", .device = std::move(dev.value()), .typeName = type});
+        Source{.name = "pmm-dev", .device = std::move(dev.value()), .typeName = type, .heap = {}});
     for (const std::string &heap : {"pmm-" + type, opts->cmaHeap, std::string("system")}) {
         auto h = pmm::Heap::openPath(std::string(pmm::Heap::kDirectory) + "/" + heap);
         if (!h) {
@@ -268,6 +268,8 @@ int main(int argc, char **argv)
             continue;
         }
         sources.push_back(Source{.name = heap == "pmm-" + type ? "pmm-heap" : heap,
+                                 .device = {},
+                                 .typeName = {},
                                  .heap = std::move(h.value())});
     }
 
