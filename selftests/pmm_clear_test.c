@@ -80,6 +80,35 @@ static void unmap_block(unsigned char *p, uint64_t size, int fd)
 	close(fd);
 }
 
+/* Allocate a block of @size from type 0, fill it with @c and free it. */
+static bool fill_and_free(int dev, uint64_t size, int c)
+{
+	unsigned char *p;
+	int fd;
+
+	p = map_block(dev, 0, size, &fd);
+	if (p == MAP_FAILED)
+		return false;
+	memset(p, c, size);
+	unmap_block(p, size, fd);
+	return true;
+}
+
+/* Whether a new block of @size from type 0 holds zeroes only. */
+static bool new_block_is_zero(int dev, uint64_t size)
+{
+	unsigned char *p;
+	bool zero;
+	int fd;
+
+	p = map_block(dev, 0, size, &fd);
+	if (p == MAP_FAILED)
+		return false;
+	zero = pmm_all_bytes(p, 0, size);
+	unmap_block(p, size, fd);
+	return zero;
+}
+
 /* Poll until the worker has cleared every free page of @type. */
 static bool wait_clean(const char *type, unsigned int timeout_ms)
 {
@@ -162,54 +191,41 @@ TEST_F(clear, switch_is_for_root)
 	EXPECT_EQ(self->was_on, read_attr(self->type, "background_clear"));
 }
 
-/* Worker off: the freed block is dirty, and its next owner clears it. */
+/*
+ * Worker off, from a clean type: exactly the freed block is dirty, and its
+ * next owner clears it.
+ */
 TEST_F(clear, off_then_allocation_clears)
 {
-	long long dirty, on_alloc;
-	unsigned char *p;
-	int fd;
+	long long on_alloc;
 
+	ASSERT_EQ(0, write_attr(self->type, "background_clear", "1"));
+	ASSERT_TRUE(wait_clean(self->type, 60000));
 	ASSERT_EQ(0, write_attr(self->type, "background_clear", "0"));
-	p = map_block(self->ctx.dev, 0, self->size, &fd);
-	ASSERT_NE(MAP_FAILED, p);
-	memset(p, 0xa5, self->size);
-	dirty = read_attr(self->type, "dirty_bytes");
-	unmap_block(p, self->size, fd);
-	EXPECT_EQ(dirty + (long long)self->size,
-		  read_attr(self->type, "dirty_bytes"));
+	ASSERT_TRUE(fill_and_free(self->ctx.dev, self->size, 0xa5));
+	EXPECT_EQ((long long)self->size, read_attr(self->type, "dirty_bytes"));
 
 	on_alloc = read_attr(self->type, "cleared_on_alloc_bytes");
-	p = map_block(self->ctx.dev, 0, self->size, &fd);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(pmm_all_bytes(p, 0, self->size));
+	EXPECT_TRUE(new_block_is_zero(self->ctx.dev, self->size));
 	EXPECT_LE(on_alloc + (long long)self->size,
 		  read_attr(self->type, "cleared_on_alloc_bytes"));
-	unmap_block(p, self->size, fd);
 }
 
 /* Worker on: it clears the freed block, and the next owner does not. */
 TEST_F(clear, on_then_worker_clears)
 {
 	long long background, on_alloc;
-	unsigned char *p;
-	int fd;
 
 	ASSERT_EQ(0, write_attr(self->type, "background_clear", "1"));
-	p = map_block(self->ctx.dev, 0, self->size, &fd);
-	ASSERT_NE(MAP_FAILED, p);
-	memset(p, 0x5a, self->size);
 	background = read_attr(self->type, "cleared_background_bytes");
-	unmap_block(p, self->size, fd);
+	ASSERT_TRUE(fill_and_free(self->ctx.dev, self->size, 0x5a));
 	ASSERT_TRUE(wait_clean(self->type, 60000));
 	EXPECT_LE(background + (long long)self->size,
 		  read_attr(self->type, "cleared_background_bytes"));
 
 	on_alloc = read_attr(self->type, "cleared_on_alloc_bytes");
-	p = map_block(self->ctx.dev, 0, self->size, &fd);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(pmm_all_bytes(p, 0, self->size));
+	EXPECT_TRUE(new_block_is_zero(self->ctx.dev, self->size));
 	EXPECT_EQ(on_alloc, read_attr(self->type, "cleared_on_alloc_bytes"));
-	unmap_block(p, self->size, fd);
 }
 
 /* Frees race the worker and allocations: every new block is zeroes. */
@@ -266,16 +282,11 @@ TEST_F(clear, killed_while_clearing)
 	struct doomed d = { .dev = self->ctx.dev, .size = self->size };
 	struct pmm_stats now;
 	unsigned int round;
-	unsigned char *p;
 	pid_t pid;
-	int fd;
 
 	ASSERT_EQ(0, write_attr(self->type, "background_clear", "0"));
 	for (round = 0; round < 8; round++) {
-		p = map_block(self->ctx.dev, 0, self->size, &fd);
-		ASSERT_NE(MAP_FAILED, p);
-		memset(p, 0xa5, self->size);
-		unmap_block(p, self->size, fd);
+		ASSERT_TRUE(fill_and_free(self->ctx.dev, self->size, 0xa5));
 
 		pid = fork();
 		ASSERT_LE(0, pid);
@@ -285,13 +296,9 @@ TEST_F(clear, killed_while_clearing)
 		kill(pid, SIGKILL);
 		EXPECT_EQ(128 + SIGKILL, pmm_wait_status(pid));
 		ASSERT_EQ(0, pmm_ctx_wait_back(&self->ctx, 0, 5000, &now));
-
-		p = map_block(self->ctx.dev, 0, self->size, &fd);
-		ASSERT_NE(MAP_FAILED, p);
-		EXPECT_TRUE(pmm_all_bytes(p, 0, self->size))
+		EXPECT_TRUE(new_block_is_zero(self->ctx.dev, self->size))
 			TH_LOG("round %u: a killed allocation leaked data",
 			       round);
-		unmap_block(p, self->size, fd);
 	}
 }
 
