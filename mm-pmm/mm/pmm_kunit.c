@@ -839,7 +839,13 @@ static void pmm_test_clear_background(struct kunit *test)
  * Allocations race the worker, which every free wakes: a zeroed block is
  * all zeroes, and a block filled by its owner keeps what the owner wrote
  * (the worker never writes to a block).
+ *
+ * At most three blocks are held while the next is allocated, so blocks of
+ * at most an eighth of BLOCK_TEST_ROOM always fit: the free space left,
+ * at least five eighths, lies in at most four extents.
  */
+#define CLEAR_RACE_MAX_PAGES	(BLOCK_TEST_ROOM / PAGE_SIZE / 8)
+
 static void pmm_test_clear_race(struct kunit *test)
 {
 	struct pmm_type *type = pmm_type_by_id(0);
@@ -853,7 +859,8 @@ static void pmm_test_clear_race(struct kunit *test)
 					      "round %u", i);
 			drop_block(test, held[slot]);
 		}
-		size = (get_random_u32_below(64) + 1) * PAGE_SIZE;
+		size = (get_random_u32_below(CLEAR_RACE_MAX_PAGES) + 1) *
+		       PAGE_SIZE;
 		block = test_alloc(test, BIT(0), size, 0,
 				   i & 1 ? PMM_ALLOC_ZERO : 0);
 		if (i & 1)

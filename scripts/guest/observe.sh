@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest: PMM's trace events, recorded with Debian's trace-cmd
-# around pmmctl ($1), and the latency histograms of the first memory type
-# in debugfs. One TAP line per check.
+# (or through tracefs itself where there is none) around pmmctl ($1), and
+# the latency histograms of the first memory type in debugfs. One TAP line
+# per check.
 pmmctl=$1
 sysfs=/sys/kernel/mm/pmm
 type=$(ls "$sysfs" 2>/dev/null | head -n 1)
@@ -21,13 +22,30 @@ has() { grep -qE "$1" "$report"; }
 
 echo "1..11"
 report=$PMM_OUT/pmm-trace.txt
+# A 1 MiB block, one that cannot be had, and time for the worker.
+workload="$pmmctl alloc 1M --type $type >/dev/null; $pmmctl alloc 64G >/dev/null 2>&1; sleep 2"
+tracefs=/sys/kernel/tracing
+[ -d $tracefs/events ] || mount -t tracefs tracefs $tracefs 2>/dev/null
 if command -v trace-cmd >/dev/null; then
+	tracer="trace-cmd"
 	dat=$PMM_OUT/pmm-trace.dat
-	# A 1 MiB block, one that cannot be had, and time for the worker.
-	trace-cmd record -q -o "$dat" -e pmm -- sh -c \
-		"$pmmctl alloc 1M --type $type >/dev/null; $pmmctl alloc 64G >/dev/null 2>&1; sleep 2" \
+	trace-cmd record -q -o "$dat" -e pmm -- sh -c "$workload" \
 		>"$PMM_OUT/trace-cmd.log" 2>&1
 	trace-cmd report -i "$dat" >"$report" 2>>"$PMM_OUT/trace-cmd.log"
+elif [ -w $tracefs/events/pmm/enable ]; then
+	# The arm64 guest's initramfs has no trace-cmd: tracefs itself.
+	tracer="tracefs"
+	echo 0 >$tracefs/tracing_on
+	echo >$tracefs/trace
+	echo 1 >$tracefs/events/pmm/enable
+	echo 1 >$tracefs/tracing_on
+	sh -c "$workload"
+	echo 0 >$tracefs/tracing_on
+	echo 0 >$tracefs/events/pmm/enable
+	cat $tracefs/trace >"$report"
+fi
+if [ -n "$tracer" ]; then
+	echo "# recorded with $tracer"
 	grep -E 'pmm_' "$report" | head -n 8 | sed 's/^/# /'
 	check "pmm_alloc_start: the request, size 1048576" has "pmm_alloc_start: +.*size=1048576 "
 	check "pmm_alloc_finish: 256 pages of $type, errorno 0, a latency" \
@@ -40,7 +58,7 @@ if command -v trace-cmd >/dev/null; then
 else
 	for w in pmm_alloc_start pmm_alloc_finish pmm_alloc_finish pmm_release pmm_free pmm_clear; do
 		n=$((n + 1))
-		echo "ok $n $w # SKIP trace-cmd is not installed"
+		echo "ok $n $w # SKIP neither trace-cmd nor a writable $tracefs/events/pmm"
 	done
 fi
 

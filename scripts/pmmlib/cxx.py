@@ -65,6 +65,21 @@ def _cmake(log: Path, what: str, *args: str) -> None:
         raise Fail(f"{what} failed (log: {rel(log)})\n{tail(log)}")
 
 
+HOST_CLI11 = Path("/usr/include/CLI")
+
+
+def cli11_headers(top: Path) -> Path:
+    """pmmctl's CLI11 is header-only and the same for every architecture, but
+    the host's /usr/include must not reach a cross build: a directory holding
+    only a link to the host's CLI/."""
+    d = top / "cli11-include"
+    d.mkdir(parents=True, exist_ok=True)
+    link = d / "CLI"
+    if not link.is_symlink():
+        link.symlink_to(HOST_CLI11)
+    return d
+
+
 @functools.cache
 def cross_configure(flavour: str) -> Path:
     arch = arch_of(flavour)
@@ -87,7 +102,7 @@ def cross_configure(flavour: str) -> Path:
     include = paths.out_dir(flavour) / "usr/include"
     _cmake(log, f"libpmm for {arch.name}", "-S", str(CXX_SRC / "libpmm"), "-B", str(top / "libpmm"),
            *common, "-DPMM_SANITIZE=OFF", "-DPMM_SHARED=OFF", f"-DGTest_DIR={gtest}/lib/cmake/GTest",
-           f"-DPMM_UAPI_INCLUDE={include}")
+           f"-DPMM_UAPI_INCLUDE={include}", f"-DPMM_CLI11_INCLUDE={cli11_headers(top)}")
     return top / "libpmm"
 
 

@@ -182,6 +182,7 @@ def dt_cases() -> str:
     first boot without any node gives $PMM_BASE_MEMTOTAL to the others."""
     flavour = ARM64[0]
     need_pmm_of(flavour)
+    kbuild.selftest_build(flavour, "pmm")   # the memory failure case runs pmm_hwpoison_test
     base, r = boot_case("baseline: no PMM node", DT_BASELINE, case_options([], flavour))
     m = re.search(r"^MemTotal:\s+(\d+) kB", (r.outdir / "output").read_text(errors="replace"), re.M)
     cases, env = [base], {"PMM_BASE_MEMTOTAL": m.group(1)} if m else {}
