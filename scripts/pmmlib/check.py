@@ -12,7 +12,7 @@ from typing import Callable
 
 from . import paths, tap
 from .arch import Arch
-from .kbuild import build_kernel, kmake, verify_config
+from .kbuild import build_kernel, kmake, selftest_build, verify_config
 from .log import GREEN, OFF, RED, YELLOW, Fail, Timer, err, fmt_secs, info, stamp, warn
 from .paths import BUILD, MIRROR, OUTROOT, ROOT, SELFTESTS_MIRROR, TREE, rel
 from .proc import git, run
@@ -292,10 +292,18 @@ def uapi_c90(quick: bool) -> Gate:
     return Gate("pass", f"{' '.join(h.removeprefix('include/uapi/') for h in headers)} compile as C90")
 
 
+# What a commit changes that the kernel build does not read: it builds
+# what the previous commit built.
+NOT_KERNEL = ("Documentation/", "tools/", "MAINTAINERS")
+
+
 def bisect(quick: bool) -> Gate:
     """Every commit builds on its own: the newest is the default build, the
     others are built in the worktree build/bisect/linux into
-    build/bisect/out/default (paths that mirror build/linux's, for ccache)."""
+    build/bisect/out/default (paths that mirror build/linux's, for ccache).
+    A commit is built as far as what it changes: vmlinux (the boot image
+    when it changes arch/*/boot), the kselftests it changes, nothing when
+    it only changes documentation."""
     if quick:
         return Gate("skip", "--quick")
     commits = series_commits()
@@ -305,15 +313,32 @@ def bisect(quick: bool) -> Gate:
     if not wt.is_dir():
         wt.parent.mkdir(parents=True, exist_ok=True)
         git("worktree", "add", "-q", "-f", "--detach", str(wt), commits[0])
+    kernel = selftests = 0
     for i, c in enumerate(commits[:-1], 1):
         subject = git("log", "-1", "--format=%s", c)
-        info(f"    bisect build {i}/{len(commits)}: {subject}")
+        files = git("diff-tree", "--no-commit-id", "--name-only", "-r", c).split()
+        targets = sorted({f.split("/")[3] for f in files
+                          if f.startswith("tools/testing/selftests/") and f.count("/") > 3})
+        builds_kernel = any(not f.startswith(NOT_KERNEL) for f in files)
+        what = " and ".join(filter(None, ["the kernel" if builds_kernel else "",
+                                          " ".join(f"{t} kselftest" for t in targets)]))
+        info(f"    bisect build {i}/{len(commits)}: {subject}: {what or 'nothing to build: documentation only'}")
         git("checkout", "-q", "-f", "--detach", c, tree=wt)
         try:
-            build_kernel(wt, out, "bisect", indent="      ")
+            if builds_kernel or not (out / "vmlinux").is_file():
+                boot = any(re.match(r"arch/[^/]+/boot/", f) for f in files)
+                build_kernel(wt, out, "bisect", indent="      ", target="" if boot else "vmlinux")
+                kernel += 1
+            if targets:
+                run(kmake(wt, out, "headers"), log=paths.LOGS / f"bisect-headers-{stamp()}.log")
+            for t in targets:
+                selftest_build("default", t, src=wt, out=out, dest=BUILD / "bisect/kselftest" / t)
+                selftests += 1
         except Fail as e:
             return Gate("fail", f"patch {i} ({subject}) does not build on its own", str(e).splitlines())
-    return Gate("pass", f"patches 1-{len(commits) - 1} build on their own; the last is the default build")
+    return Gate("pass", f"patches 1-{len(commits) - 1} build on their own ({kernel} kernel builds, "
+                f"{selftests} kselftest builds; a commit that changes only Documentation/, tools/ or "
+                "MAINTAINERS builds only its kselftests); the last is the default build")
 
 
 @dataclass(frozen=True)

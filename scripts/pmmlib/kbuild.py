@@ -161,9 +161,10 @@ def _compiled(log: Path) -> int:
     return len(re.findall(r"^  (?:CC|AS) ", log.read_text(errors="replace"), re.M))
 
 
-def build_kernel(src: Path, out: Path, flavour: str, indent: str = "") -> Path:
+def build_kernel(src: Path, out: Path, flavour: str, indent: str = "", target: str = "") -> Path:
     """Configure (when the fragments or Kconfig changed) and build the boot
-    image with a progress line; returns the image."""
+    image (or another make target) with a progress line; returns the image
+    (the target's file)."""
     paths.make_build_dirs()
     out.mkdir(parents=True, exist_ok=True)
     say = lambda msg: info(indent + msg)  # noqa: E731
@@ -184,7 +185,7 @@ def build_kernel(src: Path, out: Path, flavour: str, indent: str = "") -> Path:
         total = int(nobjs.read_text()) if nobjs.is_file() else NOBJS_ESTIMATE.get(flavour, 2000)
         say(f"build: compiling with make -j{JOBS} (log: {rel(log)})")
         with open(log, "a") as f:
-            make = subprocess.Popen(kmake(src, out, f"-j{JOBS}", arch_of(flavour).image_target,
+            make = subprocess.Popen(kmake(src, out, f"-j{JOBS}", target or arch_of(flavour).image_target,
                                           arch=arch_of(flavour)),
                                     stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         tty, last = sys.stdout.isatty(), time.monotonic()
@@ -206,7 +207,7 @@ def build_kernel(src: Path, out: Path, flavour: str, indent: str = "") -> Path:
             raise Fail(f"build: {flavour} kernel failed to build (log: {rel(log)})")
         # What a build from scratch compiles, for the next progress line.
         nobjs.write_text(f"{sum(1 for o in out.rglob('*.o') if not {'scripts', 'tools'} & set(o.relative_to(out).parts))}\n")
-        image = out / arch_of(flavour).image
+        image = out / (target or arch_of(flavour).image)
         say(f"build: {flavour} kernel ready: {rel(image)} ({_compiled(log)} objects compiled, {t})")
         return image
 
@@ -226,14 +227,16 @@ def headers(flavour: str) -> Path:
     return out / "usr/include"
 
 
-def selftest_build(flavour: str, target: str) -> Path:
+def selftest_build(flavour: str, target: str, src: Path = TREE, out: Path | None = None,
+                   dest: Path | None = None) -> Path:
     """tools/testing/selftests/TARGET against the flavour's headers (as
     headers() installed them), installed with its run_kselftest.sh into
-    build/kselftest/<flavour>/<target>."""
-    if not (TREE / "tools/testing/selftests" / target).is_dir():
+    build/kselftest/<flavour>/<target>; or from another source tree, with
+    the headers of another kernel build directory, into dest."""
+    if not (src / "tools/testing/selftests" / target).is_dir():
         raise NotApplicable(f"no tools/testing/selftests/{target} in the tree")
-    out = paths.out_dir(flavour)
-    dest = paths.BUILD / "kselftest" / flavour / target
+    out = out or paths.out_dir(flavour)
+    dest = dest or paths.BUILD / "kselftest" / flavour / target
     shutil.rmtree(dest, ignore_errors=True)
     log = paths.LOGS / f"kselftest-{target}-build-{flavour}-{stamp()}.log"
     include, arch = out / "usr/include", arch_of(flavour)
@@ -242,7 +245,7 @@ def selftest_build(flavour: str, target: str) -> Path:
         f"ARCH={arch.make_arch}", f"CROSS_COMPILE={arch.cross_compile}",
         f"CC=ccache {arch.cross_compile}gcc -static"]
     try:
-        run(["make", "-C", str(TREE / "tools/testing/selftests"), f"O={out}", f"TARGETS={target}",
+        run(["make", "-C", str(src / "tools/testing/selftests"), f"O={out}", f"TARGETS={target}",
              *cross, f"KHDR_INCLUDES=-isystem {include}", f"INSTALL_PATH={dest}", "install"], log=log)
     except Fail:
         raise Fail(f"{target} kselftest does not build (log: {rel(log)})\n{tail(log)}")
