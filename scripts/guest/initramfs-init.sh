@@ -15,8 +15,14 @@ give_up() { poweroff -f; }
 # shellcheck source=guest-lib.sh
 . "$(dirname "$(readlink -f "$0")")/guest-lib.sh"
 mount_basics
+# A tmpfs over each, but one that holds the scripts (a checkout under /tmp
+# is in the initramfs at its host path): that stays on the writable rootfs.
 for d in /dev/shm /tmp /run /var/tmp; do
-	mount -t tmpfs -o mode=1777 tmpfs "$d"
+	if [ -n "$(ls -A "$d" 2>/dev/null)" ]; then
+		chmod 1777 "$d"
+	else
+		mount -t tmpfs -o mode=1777 tmpfs "$d"
+	fi
 done
 chmod 700 /root
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
