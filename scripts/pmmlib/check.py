@@ -292,8 +292,8 @@ def uapi_c90(quick: bool) -> Gate:
     return Gate("pass", f"{' '.join(h.removeprefix('include/uapi/') for h in headers)} compile as C90")
 
 
-# What a commit changes that the kernel build does not read: it builds
-# what the previous commit built.
+# What the kernel build does not read: a commit that changes only these
+# leaves the previous commit's kernel build standing for its own.
 NOT_KERNEL = ("Documentation/", "tools/", "MAINTAINERS")
 
 
